@@ -1,0 +1,34 @@
+// How subcommands plug into the one `ledgerhouse` binary: each command's file
+// exposes register_<name>(CLI::App&, GlobalOptions&), which adds the
+// subcommand, its options and a callback that runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace lh::tools {
+
+// Options every command shares; flags override LEDGERHOUSE_* environment
+// variables, which override the defaults.
+struct GlobalOptions {
+  std::string data_dir = "ledgerhouse-data";  // LEDGERHOUSE_DATA_DIR
+  std::string log_level = "info";             // LEDGERHOUSE_LOG_LEVEL
+  bool quiet = false;                         // no progress lines
+  int exit_code = 0;                          // set by a command's callback
+};
+
+// Thrown by a command to end with a message on stderr and a non-zero exit.
+struct CommandError : std::runtime_error {
+  int code;
+  explicit CommandError(const std::string& what, int code = 1) : std::runtime_error(what), code(code) {}
+};
+
+// True when stderr is a terminal and progress lines make sense.
+bool progress_enabled(const GlobalOptions& g);
+
+void register_generate(CLI::App& app, GlobalOptions& g);
+void register_ingest(CLI::App& app, GlobalOptions& g);
+void register_log(CLI::App& app, GlobalOptions& g);
+void register_quarantine(CLI::App& app, GlobalOptions& g);
+
+}  // namespace lh::tools

@@ -1,0 +1,42 @@
+// ledgerhouse: the one binary. Subcommands register themselves (command.h).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "tools/command.h"
+
+namespace lh::tools {
+bool progress_enabled(const GlobalOptions& g) { return !g.quiet && isatty(STDERR_FILENO); }
+}  // namespace lh::tools
+
+int main(int argc, char** argv) {
+  using namespace lh::tools;
+  GlobalOptions g;
+  CLI::App app{"ledgerhouse: an event-sourced data warehouse for a multi-vendor marketplace.\n"
+               "Events are appended to a durable LMDB log, then projected into PostgreSQL."};
+  app.set_version_flag("--version", "ledgerhouse 0.1.0");
+  app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();
+  app.add_option("-D,--data-dir", g.data_dir, "Directory of the event log")
+      ->envname("LEDGERHOUSE_DATA_DIR");
+  app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error")
+      ->envname("LEDGERHOUSE_LOG_LEVEL");
+  app.add_flag("-q,--quiet", g.quiet, "No progress lines");
+  register_generate(app, g);
+  register_ingest(app, g);
+  register_log(app, g);
+  register_quarantine(app, g);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const CommandError& e) {
+    std::fprintf(stderr, "ledgerhouse: %s\n", e.what());
+    return e.code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ledgerhouse: internal error: %s\n", e.what());
+    return 70;  // EX_SOFTWARE
+  }
+  return g.exit_code;
+}
