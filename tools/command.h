@@ -4,7 +4,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
+#include <stdexcept>
 #include <string>
+
+#include "storage/event_log.h"
 
 namespace lh::tools {
 
@@ -25,6 +29,15 @@ struct CommandError : std::runtime_error {
 
 // True when stderr is a terminal and progress lines make sense.
 bool progress_enabled(const GlobalOptions& g);
+
+// Opens the event log of g.data_dir; a failure becomes a CommandError.
+std::unique_ptr<storage::EventLog> open_log(const GlobalOptions& g, bool read_only,
+                                            storage::Durability durability = storage::Durability::sync);
+
+// "1.2M", "340k", "12": counts for progress lines.
+std::string human_count(double n);
+// "1.5 GiB", "12.0 MiB", "512 B".
+std::string human_bytes(double n);
 
 void register_generate(CLI::App& app, GlobalOptions& g);
 void register_ingest(CLI::App& app, GlobalOptions& g);

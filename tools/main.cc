@@ -1,14 +1,8 @@
 // ledgerhouse: the one binary. Subcommands register themselves (command.h).
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 
 #include "tools/command.h"
-
-namespace lh::tools {
-bool progress_enabled(const GlobalOptions& g) { return !g.quiet && isatty(STDERR_FILENO); }
-}  // namespace lh::tools
 
 int main(int argc, char** argv) {
   using namespace lh::tools;
