@@ -385,10 +385,12 @@ TEST(MsgpackCodec, RandomByteFlipsNeverCrash) {
       }
       ++decoded;
       ASSERT_EQ(out.data.index(), data_index_for(out.type));
-      // Whatever decoded must survive its own round trip.
+      // Whatever decoded must survive its own round trip. Compared as bytes:
+      // a flipped float64 may be NaN, which no Event compares equal to.
+      std::string first = encode(out);
       Event again;
-      ASSERT_TRUE(decode(encode(out), again).ok());
-      ASSERT_EQ(again, out);
+      ASSERT_TRUE(decode(first, again).ok());
+      ASSERT_EQ(encode(again), first);
     }
   }
   EXPECT_GT(errors, 0);
