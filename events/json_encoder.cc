@@ -75,7 +75,8 @@ class JsonWriter {
   }
   void field_int(std::string_view k, int64_t v) {
     key(k);
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    fmt::format_int text(v);  // no format-string parsing: cheaper than format_to
+    out_.append(text.data(), text.size());
   }
   void field_double(std::string_view k, double v) {
     key(k);

@@ -313,7 +313,8 @@ const char* family_name(uint8_t b) {
 // A bounds-checked cursor over one payload. Every read checks the remaining
 // length first, every length read from the payload is checked against the
 // bytes left before it is used, and the first failure is kept in `error`
-// (later reads then fail fast), so corrupt input can only produce an Error.
+// (every caller returns at the first false), so corrupt input can only
+// produce an Error: no read past the end, no allocation beyond the payload.
 class Reader {
  public:
   explicit Reader(std::string_view payload)
@@ -321,7 +322,6 @@ class Reader {
         p_(begin_),
         end_(begin_ + payload.size()) {}
 
-  bool failed() const { return failed_; }
   const std::string& error() const { return error_; }
   size_t offset() const { return static_cast<size_t>(p_ - begin_); }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
