@@ -121,11 +121,12 @@ inline std::string text(std::mt19937_64& rng, size_t max_pieces = 8, bool allow_
 }
 
 // Ids: non-empty (the contract rejects empty ids), sometimes plain, sometimes
-// long or exotic.
-inline std::string id(std::mt19937_64& rng, const char* prefix) {
+// long (str8/str16 headers) or exotic. event_id is capped by the decoder at
+// 255 bytes; other ids are not.
+inline std::string id(std::mt19937_64& rng, const char* prefix, size_t max_long = 300) {
   switch (below(rng, 4)) {
     case 0: return std::string(prefix) + std::to_string(below(rng, 1000000));
-    case 1: return std::string(prefix) + std::string(40 + below(rng, 300), 'x');  // str8/str16
+    case 1: return std::string(prefix) + std::string(40 + below(rng, max_long), 'x');
     case 2: return std::string(prefix) + text(rng, 6, false);
     default: return std::string(prefix) + std::to_string(rng());
   }
@@ -178,7 +179,7 @@ inline int64_t time_us(std::mt19937_64& rng) {
 inline Event random_event(std::mt19937_64& rng) {
   using namespace random_detail;
   Event e;
-  e.event_id = id(rng, "ev-");
+  e.event_id = id(rng, "ev-", 200);
   e.type = kAllEventTypes[below(rng, kEventTypeCount)];
   e.event_time_us = time_us(rng);
   switch (e.type) {
