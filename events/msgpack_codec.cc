@@ -22,11 +22,11 @@
 // order, unknown keys (any value, nested or not) skipped.
 #include "events/msgpack_codec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <map>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 // Error paths build strings; keeping them out of line keeps the hot readers
