@@ -17,6 +17,7 @@ void encode_msgpack(const Event& e, std::string& out);
 
 // Decodes a payload written by encode_msgpack (of this or an older schema
 // version: older ones go through the registered upcasters first).
+// Never reads outside `payload`; on an error `out` is valid but unspecified.
 Status decode_msgpack(std::string_view payload, Event& out);
 
 // Upcasting hook: converts a stored payload of schema_version `from` into the
