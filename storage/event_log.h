@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,10 @@ struct LogOptions {
   Durability durability = Durability::sync; // sync: a batch is on disk before append() returns
   uint64_t initial_map_bytes = 256ull << 20;  // grows by itself (doubling) when full
   bool read_only = false;
+  // Test hook: the wall clock (microseconds since the epoch) the log stamps
+  // batches with. Empty = CLOCK_REALTIME. Whatever it returns, ingest times
+  // never go backwards (a batch gets max(clock(), the previous batch's time)).
+  std::function<int64_t()> clock;
 };
 
 // Where a source stands after a batch. For a file: source = "file:" + its
@@ -103,6 +108,14 @@ struct LogStats {
 
 class LogReader;
 
+// Threads: every const member may be called from any thread, concurrently
+// with append(). Readers (LogReader) may live in any thread but must be
+// destroyed before the EventLog that made them.
+// Map growth: the map is grown (doubled) by append() when LMDB reports it
+// full. LMDB requires that no transaction of this process is open while the
+// map size changes, so every transaction this class opens (the writer's, the
+// const members', a reader's chunk) is held under a shared lock that the
+// growth takes exclusively; no transaction is held between calls.
 class EventLog {
  public:
   static Result<std::unique_ptr<EventLog>> open(const LogOptions& options);
