@@ -94,6 +94,53 @@ std::vector<std::string> ids_of(const std::vector<StoredEvent>& events) {
   return ids;
 }
 
+// Edits the `events` sub-database of a closed log behind the log's back, the
+// way a bug or a bad disk would.
+template <class Edit>
+void edit_events(const std::string& dir, Edit edit) {
+  MDB_env* env = nullptr;
+  ASSERT_EQ(mdb_env_create(&env), 0);
+  mdb_env_set_maxdbs(env, 8);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0644), 0);
+  MDB_txn* txn = nullptr;
+  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+  MDB_dbi dbi;
+  ASSERT_EQ(mdb_dbi_open(txn, "events", 0, &dbi), 0);
+  edit(txn, dbi);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+}
+
+MDB_val seq_key(uint64_t seq, char (&buf)[8]) {
+  for (int i = 7; i >= 0; --i, seq >>= 8) buf[i] = static_cast<char>(seq & 0xFF);
+  return MDB_val{8, buf};
+}
+
+// Replaces the record of `seq` with format byte `format` and `payload`, with
+// a correct checksum: only the checked field is wrong.
+void rewrite_record(const std::string& dir, uint64_t seq, uint8_t format, const std::string& payload) {
+  std::string rec(4, '\0');
+  rec.push_back(static_cast<char>(format));
+  rec.append(8, '\0');
+  rec += payload;
+  const uint32_t crc = crc32c(std::string_view(rec).substr(4));
+  for (int i = 0; i < 4; ++i) rec[i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
+  edit_events(dir, [&](MDB_txn* txn, MDB_dbi dbi) {
+    char buf[8];
+    MDB_val k = seq_key(seq, buf), v{rec.size(), rec.data()};
+    ASSERT_EQ(mdb_put(txn, dbi, &k, &v, 0), 0);
+  });
+}
+
+std::string first_error(const EventLog& log, uint64_t from = 1) {
+  auto reader = log.reader(from);
+  for (;;) {
+    auto r = reader->next();
+    if (!r.ok()) return r.error().message;
+    if (!r->has_value()) return "";
+  }
+}
+
 TEST(EventLog, AppendsConsecutiveSeqsFromOne) {
   TempDir tmp;
   auto log = open_log(tmp.log_dir());
@@ -487,6 +534,49 @@ TEST(EventLog, ChecksumMismatchNamesTheSeq) {
   }
   // A reader that starts after the damage reads on.
   EXPECT_EQ(read_all(*log, 6).size(), 3u);
+}
+
+TEST(EventLog, SeqGapIsAnErrorNeverSkipped) {
+  TempDir tmp;
+  { append_ok(*open_log(tmp.log_dir()), numbered_batch(1, 5)); }
+  edit_events(tmp.log_dir(), [](MDB_txn* txn, MDB_dbi dbi) {
+    char buf[8];
+    MDB_val k = seq_key(3, buf);
+    ASSERT_EQ(mdb_del(txn, dbi, &k, nullptr), 0);
+  });
+  auto log = open_log(tmp.log_dir());
+  ASSERT_TRUE(log);
+  EXPECT_EQ(first_error(*log), "seq gap: expected 3, found 4");
+  EXPECT_EQ(first_error(*log, 3), "seq gap: expected 3, found 4");
+  EXPECT_EQ(first_error(*log, 4), "");
+}
+
+TEST(EventLog, UnknownRecordFormatIsAnError) {
+  TempDir tmp;
+  { append_ok(*open_log(tmp.log_dir()), numbered_batch(1, 3)); }
+  std::string payload;
+  events::encode_msgpack(events::example_event(EventType::page_viewed), payload);
+  rewrite_record(tmp.log_dir(), 2, 9, payload);
+  auto log = open_log(tmp.log_dir());
+  ASSERT_TRUE(log);
+  EXPECT_EQ(first_error(*log), "seq 2: unknown record format 9");
+}
+
+TEST(EventLog, UndecodablePayloadNamesTheSeq) {
+  TempDir tmp;
+  { append_ok(*open_log(tmp.log_dir()), numbered_batch(1, 3)); }
+  rewrite_record(tmp.log_dir(), 3, 1, "\xc1 not msgpack");
+  auto log = open_log(tmp.log_dir());
+  ASSERT_TRUE(log);
+  auto reader = log->reader();
+  ASSERT_TRUE(reader->next().ok());
+  ASSERT_TRUE(reader->next().ok());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto r = reader->next();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message.rfind("seq 3: ", 0), 0u) << r.error().message;
+    EXPECT_EQ(reader->position(), 3u);
+  }
 }
 
 TEST(EventLog, StatsCountPerType) {
