@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "events/msgpack_codec.h"
@@ -217,6 +218,44 @@ TEST(EventLog, SkipsDuplicatesWithinABatch) {
   EXPECT_EQ(ids_of(events), (std::vector<std::string>{"a", "b", "c"}));
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[2].seq, 3u);  // no hole where the duplicate was
+}
+
+// In-order ids take an append fast path into the dedupe index; this pins
+// that ids in any order (prefixes, bytes >= 0x80, repeats) dedupe exactly.
+TEST(EventLog, DedupesIdsInAnyOrder) {
+  TempDir tmp;
+  auto log = open_log(tmp.log_dir());
+  ASSERT_TRUE(log);
+  std::mt19937_64 rng(7);
+  std::vector<std::string> pool;
+  for (int i = 0; i < 300; ++i) {
+    std::string id = "ev-" + std::to_string(rng() % 1000);
+    if (rng() % 4 == 0) id.push_back(static_cast<char>(0x80 + rng() % 0x7f));
+    if (rng() % 8 == 0) id = id.substr(0, 3 + rng() % (id.size() - 2));  // a prefix
+    pool.push_back(id);
+  }
+  std::set<std::string> seen;
+  std::vector<std::string> expected_order;
+  for (int b = 0; b < 20; ++b) {
+    AppendBatch batch;
+    uint64_t new_ids = 0, dups = 0;
+    const int n = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) {
+      // Mostly ascending runs (the fast path), with jumps back.
+      const std::string& id = pool[rng() % 3 == 0 ? rng() % pool.size() : (b * 15 + i) % pool.size()];
+      batch.events.push_back(pending(id));
+      if (seen.insert(id).second) {
+        ++new_ids;
+        expected_order.push_back(id);
+      } else {
+        ++dups;
+      }
+    }
+    AppendResult r = append_ok(*log, batch);
+    ASSERT_EQ(r.appended, new_ids) << "batch " << b;
+    ASSERT_EQ(r.duplicates, dups) << "batch " << b;
+  }
+  EXPECT_EQ(ids_of(read_all(*log)), expected_order);
 }
 
 TEST(EventLog, StoresQuarantineWithReasonAndPosition) {
