@@ -5,11 +5,14 @@
 //
 // Sub-databases:
 //   events      u64 seq (big-endian) -> stored record (see below)
-//   event_ids   event_id             -> u64 seq             (dedupe)
-//   ingest_time i64 time_us (BE)     -> u64 last seq of the batch committed then
-//   quarantine  u64 qseq (BE)        -> msgpack quarantine record
-//   positions   source name          -> msgpack SourcePosition
-//   meta        name                 -> value (format version, counters)
+//   event_ids   event_id             -> u64 seq (BE)        (dedupe)
+//   ingest_time i64 time_us (BE)     -> u64 last seq (BE) of the batch committed then
+//   quarantine  u64 qseq (BE)        -> msgpack [raw (bin), code, reason, source,
+//                                        line, offset, quarantined_at_us, seq]
+//   positions   source name          -> msgpack [offset, line, fingerprint (bin)]
+//   meta        name                 -> u64 LE: "format" (1), "count.<type>",
+//                                       "duplicates", "quarantined",
+//                                       "first_ingest_us", "last_ingest_us", "clock_us"
 // Stored record: u32 crc32c (LE) of the rest | u8 record format (1) |
 //                i64 ingest_time_us (LE) | msgpack event (msgpack_codec.h).
 #pragma once
