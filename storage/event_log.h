@@ -5,16 +5,20 @@
 //
 // Sub-databases:
 //   events      u64 seq (big-endian) -> stored record (see below)
-//   event_ids   event_id             -> u64 seq             (dedupe)
-//   ingest_time i64 time_us (BE)     -> u64 last seq of the batch committed then
-//   quarantine  u64 qseq (BE)        -> msgpack quarantine record
-//   positions   source name          -> msgpack SourcePosition
-//   meta        name                 -> value (format version, counters)
+//   event_ids   event_id             -> u64 seq (BE)        (dedupe)
+//   ingest_time i64 time_us (BE)     -> u64 last seq (BE) of the batch committed then
+//   quarantine  u64 qseq (BE)        -> msgpack [raw (bin), code, reason, source,
+//                                        line, offset, quarantined_at_us, seq]
+//   positions   source name          -> msgpack [offset, line, fingerprint (bin)]
+//   meta        name                 -> u64 LE: "format" (1), "count.<type>",
+//                                       "duplicates", "quarantined",
+//                                       "first_ingest_us", "last_ingest_us", "clock_us"
 // Stored record: u32 crc32c (LE) of the rest | u8 record format (1) |
 //                i64 ingest_time_us (LE) | msgpack event (msgpack_codec.h).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +38,10 @@ struct LogOptions {
   Durability durability = Durability::sync; // sync: a batch is on disk before append() returns
   uint64_t initial_map_bytes = 256ull << 20;  // grows by itself (doubling) when full
   bool read_only = false;
+  // Test hook: the wall clock (microseconds since the epoch) the log stamps
+  // batches with. Empty = CLOCK_REALTIME. Whatever it returns, ingest times
+  // never go backwards (a batch gets max(clock(), the previous batch's time)).
+  std::function<int64_t()> clock;
 };
 
 // Where a source stands after a batch. For a file: source = "file:" + its
@@ -103,6 +111,14 @@ struct LogStats {
 
 class LogReader;
 
+// Threads: every const member may be called from any thread, concurrently
+// with append(). Readers (LogReader) may live in any thread but must be
+// destroyed before the EventLog that made them.
+// Map growth: the map is grown (doubled) by append() when LMDB reports it
+// full. LMDB requires that no transaction of this process is open while the
+// map size changes, so every transaction this class opens (the writer's, the
+// const members', a reader's chunk) is held under a shared lock that the
+// growth takes exclusively; no transaction is held between calls.
 class EventLog {
  public:
   static Result<std::unique_ptr<EventLog>> open(const LogOptions& options);

@@ -1,0 +1,828 @@
+// The event log on LMDB (C API): one write transaction per appended batch
+// (dedupe, seqs, quarantine, positions and counters commit together), read
+// transactions held only for a chunk of records at a time. The layout of the
+// sub-databases and of a stored record is documented in event_log.h.
+#include "storage/event_log.h"
+
+#include <lmdb.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <msgpack.hpp>
+
+#include "events/json_encoder.h"
+#include "events/msgpack_codec.h"
+
+namespace lh::storage {
+namespace {
+
+constexpr uint64_t kLogFormat = 1;      // meta "format": layout of the sub-databases
+constexpr uint8_t kRecordFormat = 1;    // byte 4 of every stored record
+constexpr size_t kRecordHeader = 4 + 1 + 8;
+// A reader's chunk: bounded in records and bytes, so neither many small nor
+// a few huge records pin a snapshot (and old pages) for long.
+constexpr size_t kChunkRecords = 4096;
+constexpr size_t kChunkBytes = 4u << 20;
+// Doubling stops here: a map this large means something else is wrong.
+constexpr uint64_t kMaxMapBytes = 1ull << 44;
+
+// ---- fixed-width integers in keys (big-endian: LMDB compares bytes) and
+// ---- in records and meta values (little-endian)
+
+void put_be64(char* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xFF);
+}
+uint64_t get_be64(const void* data) {
+  auto p = static_cast<const unsigned char*>(data);
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+void put_le(char* p, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i, v >>= 8) p[i] = static_cast<char>(v & 0xFF);
+}
+uint64_t get_le(const void* data, int bytes) {
+  auto p = static_cast<const unsigned char*>(data);
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+MDB_val val_of(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+std::string_view view_of(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+Error mdb_error(std::string_view op, std::string_view call, int rc) {
+  return Error{fmt::format("{}: {}: {}", op, call, mdb_strerror(rc))};
+}
+
+// ---- meta: counters kept exact inside append's transaction, so stats() is O(1)
+
+struct Counters {
+  uint64_t per_type[events::kEventTypeCount + 1] = {};
+  uint64_t duplicates = 0;
+  uint64_t quarantined = 0;
+  int64_t first_ingest_us = 0;  // of the first batch that appended events
+  int64_t last_ingest_us = 0;   // of the last batch that appended events
+  int64_t clock_us = 0;         // the latest batch time handed out (any batch)
+};
+
+const std::string kMetaFormat = "format";
+
+// Meta keys of the counters, in a fixed order; values are u64/i64 LE.
+const std::vector<std::string>& counter_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    k.push_back("count.unknown_type");
+    for (events::EventType t : events::kAllEventTypes) k.push_back("count." + std::string(to_string(t)));
+    for (const char* n : {"duplicates", "quarantined", "first_ingest_us", "last_ingest_us", "clock_us"})
+      k.emplace_back(n);
+    return k;
+  }();
+  return keys;
+}
+
+std::vector<uint64_t*> counter_slots(Counters& c) {
+  std::vector<uint64_t*> s;
+  for (auto& n : c.per_type) s.push_back(&n);
+  s.push_back(&c.duplicates);
+  s.push_back(&c.quarantined);
+  s.push_back(reinterpret_cast<uint64_t*>(&c.first_ingest_us));
+  s.push_back(reinterpret_cast<uint64_t*>(&c.last_ingest_us));
+  s.push_back(reinterpret_cast<uint64_t*>(&c.clock_us));
+  return s;
+}
+
+size_t type_index(events::EventType t) {
+  auto i = static_cast<size_t>(t);
+  return i >= 1 && i <= static_cast<size_t>(events::kEventTypeCount) ? i : 0;
+}
+
+// ---- msgpack for quarantine records and positions (cold paths)
+
+struct StringSink {
+  std::string* out;
+  void write(const char* p, size_t n) { out->append(p, n); }
+};
+
+bool bytes_of(const msgpack::object& o, std::string& out) {
+  if (o.type == msgpack::type::BIN) {
+    out.assign(o.via.bin.ptr, o.via.bin.size);
+  } else if (o.type == msgpack::type::STR) {
+    out.assign(o.via.str.ptr, o.via.str.size);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void pack_quarantine(const QuarantineRecord& q, int64_t at_us, std::string& out) {
+  out.clear();
+  StringSink sink{&out};
+  msgpack::packer<StringSink> pk(sink);
+  pk.pack_array(8);
+  pk.pack_bin(static_cast<uint32_t>(q.raw.size()));
+  pk.pack_bin_body(q.raw.data(), static_cast<uint32_t>(q.raw.size()));
+  pk.pack_uint8(static_cast<uint8_t>(q.code));
+  pk.pack_str(static_cast<uint32_t>(q.reason.size()));
+  pk.pack_str_body(q.reason.data(), static_cast<uint32_t>(q.reason.size()));
+  pk.pack_str(static_cast<uint32_t>(q.source.size()));
+  pk.pack_str_body(q.source.data(), static_cast<uint32_t>(q.source.size()));
+  pk.pack_uint64(q.line);
+  pk.pack_uint64(q.offset);
+  pk.pack_int64(at_us);
+  pk.pack_uint64(q.seq);
+}
+
+Result<QuarantineRecord> unpack_quarantine(std::string_view data, uint64_t qseq) {
+  const auto bad = [&](std::string_view why) {
+    return Error{fmt::format("quarantine qseq {}: {}", qseq, why)};
+  };
+  try {
+    msgpack::object_handle oh = msgpack::unpack(data.data(), data.size());
+    const msgpack::object& o = oh.get();
+    if (o.type != msgpack::type::ARRAY || o.via.array.size < 8) return bad("not an 8-element array");
+    const msgpack::object* f = o.via.array.ptr;
+    QuarantineRecord q;
+    if (!bytes_of(f[0], q.raw) || !bytes_of(f[2], q.reason) || !bytes_of(f[3], q.source))
+      return bad("raw, reason or source is not bytes");
+    q.code = static_cast<events::RejectCode>(f[1].as<uint8_t>());
+    q.line = f[4].as<uint64_t>();
+    q.offset = f[5].as<uint64_t>();
+    q.quarantined_at_us = f[6].as<int64_t>();
+    q.seq = f[7].as<uint64_t>();
+    q.qseq = qseq;
+    return q;
+  } catch (const std::exception& e) {
+    return bad(e.what());
+  }
+}
+
+void pack_position(const SourcePosition& p, std::string& out) {
+  out.clear();
+  StringSink sink{&out};
+  msgpack::packer<StringSink> pk(sink);
+  pk.pack_array(3);
+  pk.pack_uint64(p.offset);
+  pk.pack_uint64(p.line);
+  pk.pack_bin(static_cast<uint32_t>(p.fingerprint.size()));
+  pk.pack_bin_body(p.fingerprint.data(), static_cast<uint32_t>(p.fingerprint.size()));
+}
+
+std::optional<SourcePosition> unpack_position(std::string_view source, std::string_view data) {
+  try {
+    msgpack::object_handle oh = msgpack::unpack(data.data(), data.size());
+    const msgpack::object& o = oh.get();
+    if (o.type != msgpack::type::ARRAY || o.via.array.size < 3) return std::nullopt;
+    SourcePosition p;
+    p.source = std::string(source);
+    p.offset = o.via.array.ptr[0].as<uint64_t>();
+    p.line = o.via.array.ptr[1].as<uint64_t>();
+    if (!bytes_of(o.via.array.ptr[2], p.fingerprint)) return std::nullopt;
+    return p;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Owns an LMDB transaction: aborted unless released (to commit).
+class Txn {
+ public:
+  Txn() = default;
+  ~Txn() {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+  }
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  MDB_txn* get() const { return txn_; }
+  MDB_txn** out() { return &txn_; }
+  MDB_txn* release() { return std::exchange(txn_, nullptr); }
+
+ private:
+  MDB_txn* txn_ = nullptr;
+};
+
+// The greatest key of `dbi` as a big-endian u64 (0 when empty).
+int last_u64_key(MDB_txn* txn, MDB_dbi dbi, uint64_t& out) {
+  MDB_cursor* cur = nullptr;
+  int rc = mdb_cursor_open(txn, dbi, &cur);
+  if (rc != 0) return rc;
+  MDB_val k, v;
+  rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  mdb_cursor_close(cur);
+  out = 0;
+  if (rc == MDB_NOTFOUND) return 0;
+  if (rc == 0 && k.mv_size == 8) out = get_be64(k.mv_data);
+  return rc;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+struct EventLog::Impl {
+  LogOptions options;
+  MDB_env* env = nullptr;
+  bool env_open = false;
+  MDB_dbi events = 0, event_ids = 0, ingest_time = 0, quarantine = 0, positions = 0, meta = 0;
+  size_t max_key = 0;
+  // Shared by every transaction of this process, exclusive while the map
+  // size changes (LMDB: no transaction may be open then).
+  mutable std::shared_mutex map_mu;
+  mutable std::atomic<int> live_readers{0};
+  std::string scratch;  // append's reusable msgpack buffer
+  std::string max_id;   // append's copy of the greatest event_id stored
+
+  ~Impl() {
+    if (env == nullptr) return;
+    // MDB_NOSYNC promised durability at close: flush what the commits left.
+    if (env_open && !options.read_only && options.durability == Durability::nosync)
+      mdb_env_sync(env, 1);
+    mdb_env_close(env);
+  }
+
+  int64_t now_us() const {
+    if (options.clock) return options.clock();
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+  }
+
+  // Another process grew the map beyond ours: adopt its size.
+  int adopt_map_size() const {
+    std::unique_lock<std::shared_mutex> l(map_mu);
+    return mdb_env_set_mapsize(env, 0);
+  }
+
+  // Begins a transaction under the shared map lock, adopting a map grown by
+  // another process (MDB_MAP_RESIZED) on the way.
+  Status begin(std::string_view op, unsigned flags, std::shared_lock<std::shared_mutex>& lock,
+               Txn& txn) const {
+    for (int attempt = 0;; ++attempt) {
+      lock = std::shared_lock<std::shared_mutex>(map_mu);
+      int rc = mdb_txn_begin(env, nullptr, flags, txn.out());
+      if (rc == MDB_MAP_RESIZED && attempt < 4) {
+        lock.unlock();
+        if (int r = adopt_map_size(); r != 0) return mdb_error(op, "mdb_env_set_mapsize", r);
+        continue;
+      }
+      if (rc != 0) return mdb_error(op, "mdb_txn_begin", rc);
+      return Status::Ok();
+    }
+  }
+
+  Status grow_map() {
+    std::unique_lock<std::shared_mutex> l(map_mu);
+    MDB_envinfo info{};
+    if (int rc = mdb_env_info(env, &info); rc != 0) return mdb_error("append", "mdb_env_info", rc);
+    const uint64_t next = static_cast<uint64_t>(info.me_mapsize) * 2;
+    if (next > kMaxMapBytes)
+      return Error{fmt::format("append: the map would grow past {} bytes", kMaxMapBytes)};
+    if (int rc = mdb_env_set_mapsize(env, next); rc != 0)
+      return mdb_error("append", "mdb_env_set_mapsize", rc);
+    return Status::Ok();
+  }
+
+  Result<Counters> read_counters(MDB_txn* txn, std::string_view op) const {
+    Counters c;
+    const auto& keys = counter_keys();
+    std::vector<uint64_t*> slots = counter_slots(c);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      MDB_val k = val_of(keys[i]), v;
+      int rc = mdb_get(txn, meta, &k, &v);
+      if (rc == MDB_NOTFOUND) continue;
+      if (rc != 0) return mdb_error(op, "mdb_get(meta)", rc);
+      if (v.mv_size != 8)
+        return Error{fmt::format("{}: meta {}: corrupt ({} bytes)", op, keys[i], v.mv_size)};
+      *slots[i] = get_le(v.mv_data, 8);
+    }
+    return c;
+  }
+
+  int write_counters(MDB_txn* txn, Counters& c) {
+    const auto& keys = counter_keys();
+    std::vector<uint64_t*> slots = counter_slots(c);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      char buf[8];
+      put_le(buf, *slots[i], 8);
+      MDB_val k = val_of(keys[i]), v{8, buf};
+      if (int rc = mdb_put(txn, meta, &k, &v, 0); rc != 0) return rc;
+    }
+    return 0;
+  }
+
+  Result<AppendResult> append_once(const AppendBatch& batch, bool& map_full);
+  Result<uint64_t> put_quarantine(MDB_txn* txn, const QuarantineRecord& q, int64_t at_us,
+                                  uint64_t& qseq, bool& map_full);
+};
+
+// One attempt at a batch. On MDB_MAP_FULL the transaction is aborted (by
+// Txn's destructor, before the shared lock is released) and map_full is set.
+Result<AppendResult> EventLog::Impl::append_once(const AppendBatch& batch, bool& map_full) {
+  std::shared_lock<std::shared_mutex> lock;
+  Txn txn;
+  if (Status s = begin("append", 0, lock, txn); !s) return s.error();
+  const auto fail = [&](std::string_view call, int rc) {
+    if (rc == MDB_MAP_FULL) map_full = true;
+    return mdb_error("append", call, rc);
+  };
+
+  auto counters = read_counters(txn.get(), "append");
+  if (!counters) return counters.error();
+  Counters& c = *counters;
+  uint64_t seq = 0, qseq = 0;
+  if (int rc = last_u64_key(txn.get(), events, seq); rc != 0) return fail("mdb_cursor_get(events)", rc);
+  if (int rc = last_u64_key(txn.get(), quarantine, qseq); rc != 0)
+    return fail("mdb_cursor_get(quarantine)", rc);
+
+  // One time for the whole batch, never earlier than the previous batch's:
+  // "as of T" must cut the log at a single seq.
+  const int64_t ingest = std::max<int64_t>({now_us(), c.clock_us, 0});
+  AppendResult res;
+  res.ingest_time_us = ingest;
+
+  // The hot loop: two cursor puts per event, no allocation, no syscall.
+  // Cursors rather than mdb_put: a cursor left at the end by an MDB_APPEND
+  // appends the next key without searching the tree again.
+  MDB_cursor* ev_cur = nullptr;
+  MDB_cursor* id_cur = nullptr;  // both closed by LMDB when the write txn ends
+  if (int rc = mdb_cursor_open(txn.get(), events, &ev_cur); rc != 0) return fail("mdb_cursor_open(events)", rc);
+  if (int rc = mdb_cursor_open(txn.get(), event_ids, &id_cur); rc != 0)
+    return fail("mdb_cursor_open(event_ids)", rc);
+  // Ids that sort after every stored id (generated, ULID or time-ordered ids:
+  // the common case) are appended to the dedupe index: no search, full pages.
+  // Any other id takes the exact path (MDB_NOOVERWRITE).
+  max_id.clear();
+  {
+    MDB_val k, v;
+    int rc = mdb_cursor_get(id_cur, &k, &v, MDB_LAST);
+    if (rc == 0) max_id.assign(static_cast<const char*>(k.mv_data), k.mv_size);
+    else if (rc != MDB_NOTFOUND) return fail("mdb_cursor_get(event_ids)", rc);
+  }
+  char seq_key[8];
+  std::vector<size_t> unkeyable;  // events whose id LMDB cannot take as a key
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const PendingEvent& e = batch.events[i];
+    if (e.event_id.empty() || e.event_id.size() > max_key) {
+      unkeyable.push_back(i);
+      continue;
+    }
+    put_be64(seq_key, seq + 1);
+    MDB_val id = val_of(e.event_id), id_seq{8, seq_key};
+    // LMDB orders keys by memcmp, then length: as string_view::compare does.
+    const bool in_order = std::string_view(e.event_id) > std::string_view(max_id);
+    int rc = mdb_cursor_put(id_cur, &id, &id_seq, in_order ? MDB_APPEND : MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST && !in_order) {  // in the log already, or earlier in this batch
+      ++res.duplicates;
+      continue;
+    }
+    if (rc != 0) return fail("mdb_put(event_ids)", rc);
+    if (in_order) max_id.assign(e.event_id);  // within capacity: no allocation
+    ++seq;
+    MDB_val key{8, seq_key}, rec{kRecordHeader + e.payload.size(), nullptr};
+    // MDB_RESERVE: the record is written straight into the page.
+    rc = mdb_cursor_put(ev_cur, &key, &rec, MDB_APPEND | MDB_RESERVE);
+    if (rc != 0) return fail("mdb_put(events)", rc);
+    char* p = static_cast<char*>(rec.mv_data);
+    p[4] = static_cast<char>(kRecordFormat);
+    put_le(p + 5, static_cast<uint64_t>(ingest), 8);
+    std::memcpy(p + kRecordHeader, e.payload.data(), e.payload.size());
+    put_le(p, crc32c(std::string_view(p + 4, rec.mv_size - 4)), 4);
+    if (res.first_seq == 0) res.first_seq = seq;
+    ++res.appended;
+    ++c.per_type[type_index(e.type)];
+  }
+
+  for (const QuarantineRecord& q : batch.rejected) {
+    auto r = put_quarantine(txn.get(), q, ingest, qseq, map_full);
+    if (!r) return r.error();
+  }
+  // An id longer than LMDB's key limit (or empty) cannot be deduplicated,
+  // so it cannot enter the log; it must not fail its batch either.
+  for (size_t i : unkeyable) {
+    const PendingEvent& e = batch.events[i];
+    QuarantineRecord q;
+    events::Event ev;
+    if (events::decode_msgpack(e.payload, ev).ok()) {
+      events::append_json(ev, q.raw);  // readable, and re-ingestible once fixed
+    } else {
+      q.raw = e.payload;
+    }
+    q.code = e.event_id.empty() ? events::RejectCode::empty_id : events::RejectCode::bad_value;
+    q.reason = e.event_id.empty()
+                   ? std::string("event_id: empty")
+                   : fmt::format("event_id: {} bytes, longer than the log's key limit of {}",
+                                 e.event_id.size(), max_key);
+    auto r = put_quarantine(txn.get(), q, ingest, qseq, map_full);
+    if (!r) return r.error();
+  }
+  res.quarantined = batch.rejected.size() + unkeyable.size();
+
+  for (const SourcePosition& p : batch.positions) {
+    if (p.source.empty() || p.source.size() > max_key)
+      return Error{fmt::format("append: source name of {} bytes (must be 1..{})", p.source.size(),
+                               max_key)};
+    pack_position(p, scratch);
+    MDB_val k = val_of(p.source), v = val_of(scratch);
+    if (int rc = mdb_put(txn.get(), positions, &k, &v, 0); rc != 0) return fail("mdb_put(positions)", rc);
+  }
+
+  if (res.appended > 0) {
+    char tkey[8], tval[8];
+    put_be64(tkey, static_cast<uint64_t>(ingest));
+    put_be64(tval, seq);
+    MDB_val k{8, tkey}, v{8, tval};
+    // Equal times (a clock that stood still) overwrite: the later last seq is the bound.
+    if (int rc = mdb_put(txn.get(), ingest_time, &k, &v, 0); rc != 0)
+      return fail("mdb_put(ingest_time)", rc);
+    if (c.first_ingest_us == 0) c.first_ingest_us = ingest;
+    c.last_ingest_us = ingest;
+    res.last_seq = seq;
+  }
+  c.duplicates += res.duplicates;
+  c.quarantined += res.quarantined;
+  c.clock_us = ingest;
+  if (int rc = write_counters(txn.get(), c); rc != 0) return fail("mdb_put(meta)", rc);
+
+  if (int rc = mdb_txn_commit(txn.release()); rc != 0) return fail("mdb_txn_commit", rc);
+  return res;
+}
+
+Result<uint64_t> EventLog::Impl::put_quarantine(MDB_txn* txn, const QuarantineRecord& q,
+                                                int64_t at_us, uint64_t& qseq, bool& map_full) {
+  pack_quarantine(q, at_us, scratch);
+  char key[8];
+  put_be64(key, ++qseq);
+  MDB_val k{8, key}, v = val_of(scratch);
+  if (int rc = mdb_put(txn, quarantine, &k, &v, MDB_APPEND); rc != 0) {
+    if (rc == MDB_MAP_FULL) map_full = true;
+    return mdb_error("append", "mdb_put(quarantine)", rc);
+  }
+  return qseq;
+}
+
+// ---------------------------------------------------------------------------
+
+EventLog::EventLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+EventLog::~EventLog() {
+  assert(impl_->live_readers.load() == 0 && "a LogReader outlived its EventLog");
+}
+
+Result<std::unique_ptr<EventLog>> EventLog::open(const LogOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  const std::string& dir = options.dir;
+  const std::string op = "open " + dir;
+
+  struct stat st{};
+  if (options.read_only) {
+    if (::stat((dir + "/data.mdb").c_str(), &st) != 0)
+      return Error{fmt::format("no event log in {} (run ingest first)", dir)};
+  } else {
+    std::error_code ec;
+    const std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+      return Error{fmt::format("{}: mkdir: {}", op, std::strerror(errno))};
+  }
+
+  MDB_env* env = nullptr;
+  if (int rc = mdb_env_create(&env); rc != 0) return mdb_error(op, "mdb_env_create", rc);
+  impl->env = env;
+  if (int rc = mdb_env_set_maxdbs(env, 8); rc != 0) return mdb_error(op, "mdb_env_set_maxdbs", rc);
+  if (options.initial_map_bytes > 0) {
+    // An existing log keeps at least the size its data needs (LMDB raises it).
+    if (int rc = mdb_env_set_mapsize(env, options.initial_map_bytes); rc != 0)
+      return mdb_error(op, "mdb_env_set_mapsize", rc);
+  }
+  // MDB_NOTLS: read transactions belong to objects, not threads, so a reader
+  // may be used by whichever thread holds it.
+  unsigned flags = MDB_NOTLS;
+  if (options.read_only) flags |= MDB_RDONLY;
+  if (options.durability == Durability::nosync) flags |= MDB_NOSYNC;
+  if (int rc = mdb_env_open(env, dir.c_str(), flags, 0644); rc != 0)
+    return mdb_error(op, "mdb_env_open", rc);
+  impl->env_open = true;
+  impl->max_key = static_cast<size_t>(mdb_env_get_maxkeysize(env));
+
+  std::shared_lock<std::shared_mutex> lock;
+  Txn txn;
+  if (Status s = impl->begin(op, options.read_only ? MDB_RDONLY : 0, lock, txn); !s) return s.error();
+  const unsigned create = options.read_only ? 0 : MDB_CREATE;
+  const std::pair<const char*, MDB_dbi*> dbis[] = {
+      {"events", &impl->events},         {"event_ids", &impl->event_ids},
+      {"ingest_time", &impl->ingest_time}, {"quarantine", &impl->quarantine},
+      {"positions", &impl->positions},   {"meta", &impl->meta}};
+  for (const auto& [name, dbi] : dbis) {
+    int rc = mdb_dbi_open(txn.get(), name, create, dbi);
+    if (rc == MDB_NOTFOUND)
+      return Error{fmt::format("{}: not an event log (no '{}' database)", op, name)};
+    if (rc != 0) return mdb_error(op, fmt::format("mdb_dbi_open({})", name), rc);
+  }
+
+  MDB_val k = val_of(kMetaFormat), v;
+  int rc = mdb_get(txn.get(), impl->meta, &k, &v);
+  if (rc == MDB_NOTFOUND) {
+    uint64_t last = 0;
+    if (int r = last_u64_key(txn.get(), impl->events, last); r != 0)
+      return mdb_error(op, "mdb_cursor_get(events)", r);
+    if (options.read_only || last != 0)
+      return Error{fmt::format("{}: no format version in meta (not an event log?)", op)};
+    char buf[8];
+    put_le(buf, kLogFormat, 8);
+    MDB_val fv{8, buf};
+    if (int r = mdb_put(txn.get(), impl->meta, &k, &fv, 0); r != 0) return mdb_error(op, "mdb_put(meta)", r);
+  } else if (rc != 0) {
+    return mdb_error(op, "mdb_get(meta)", rc);
+  } else {
+    const uint64_t found = v.mv_size == 8 ? get_le(v.mv_data, 8) : 0;
+    if (found != kLogFormat)
+      return Error{fmt::format("{}: event log format {} (this build reads format {})", op,
+                               v.mv_size == 8 ? std::to_string(found) : "<corrupt>", kLogFormat)};
+  }
+  // Committing (also the read-only one) keeps the dbi handles open for the env.
+  if (int r = mdb_txn_commit(txn.release()); r != 0) return mdb_error(op, "mdb_txn_commit", r);
+  lock.unlock();
+  return std::unique_ptr<EventLog>(new EventLog(std::move(impl)));
+}
+
+Result<AppendResult> EventLog::append(const AppendBatch& batch) {
+  if (impl_->options.read_only) return Error{"append: the log was opened read-only"};
+  for (;;) {
+    bool map_full = false;
+    Result<AppendResult> r = impl_->append_once(batch, map_full);
+    if (!map_full) return r;
+    // The failed transaction is gone; grow and replay the whole batch.
+    if (Status s = impl_->grow_map(); !s) return s.error();
+  }
+}
+
+std::optional<SourcePosition> EventLog::position(std::string_view source) const {
+  if (source.empty() || source.size() > impl_->max_key) return std::nullopt;
+  std::shared_lock<std::shared_mutex> lock;
+  Txn txn;
+  if (!impl_->begin("position", MDB_RDONLY, lock, txn)) return std::nullopt;
+  MDB_val k = val_of(source), v;
+  if (mdb_get(txn.get(), impl_->positions, &k, &v) != 0) return std::nullopt;
+  return unpack_position(source, view_of(v));
+}
+
+std::vector<SourcePosition> EventLog::positions() const {
+  std::vector<SourcePosition> out;
+  std::shared_lock<std::shared_mutex> lock;
+  Txn txn;
+  MDB_cursor* cur = nullptr;
+  if (!impl_->begin("positions", MDB_RDONLY, lock, txn)) return out;
+  if (mdb_cursor_open(txn.get(), impl_->positions, &cur) != 0) return out;
+  MDB_val k, v;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (auto p = unpack_position(view_of(k), view_of(v))) out.push_back(std::move(*p));
+  }
+  mdb_cursor_close(cur);
+  return out;
+}
+
+uint64_t EventLog::last_seq() const {
+  std::shared_lock<std::shared_mutex> lock;
+  Txn txn;
+  uint64_t last = 0;
+  if (!impl_->begin("last_seq", MDB_RDONLY, lock, txn)) return 0;
+  if (last_u64_key(txn.get(), impl_->events, last) != 0) return 0;
+  return last;
+}
+
+Result<uint64_t> EventLog::seq_at_time(int64_t t_us) const {
+  if (t_us < 0) return uint64_t{0};  // ingest times are never negative
+  std::shared_lock<std::shared_mutex> lock;
+  Txn txn;
+  if (Status s = impl_->begin("seq_at_time", MDB_RDONLY, lock, txn); !s) return s.error();
+  MDB_cursor* cur = nullptr;
+  if (int rc = mdb_cursor_open(txn.get(), impl_->ingest_time, &cur); rc != 0)
+    return mdb_error("seq_at_time", "mdb_cursor_open(ingest_time)", rc);
+  // The first batch after t, then one step back: the last batch at or before t.
+  char key[8];
+  MDB_val k{8, key}, v;
+  int rc = MDB_NOTFOUND;
+  if (t_us < INT64_MAX) {
+    put_be64(key, static_cast<uint64_t>(t_us) + 1);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  }
+  if (rc == 0) {
+    rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+  } else if (rc == MDB_NOTFOUND) {
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+  }
+  mdb_cursor_close(cur);
+  if (rc == MDB_NOTFOUND) return uint64_t{0};
+  if (rc != 0) return mdb_error("seq_at_time", "mdb_cursor_get(ingest_time)", rc);
+  if (v.mv_size != 8) return Error{"seq_at_time: corrupt ingest_time value"};
+  return get_be64(v.mv_data);
+}
+
+Result<LogStats> EventLog::stats() const {
+  std::shared_lock<std::shared_mutex> lock;
+  Txn txn;
+  if (Status s = impl_->begin("stats", MDB_RDONLY, lock, txn); !s) return s.error();
+  auto counters = impl_->read_counters(txn.get(), "stats");
+  if (!counters) return counters.error();
+  LogStats st;
+  std::copy(std::begin(counters->per_type), std::end(counters->per_type), st.per_type);
+  st.duplicates = counters->duplicates;
+  st.quarantined = counters->quarantined;
+  st.first_ingest_us = counters->first_ingest_us;
+  st.last_ingest_us = counters->last_ingest_us;
+
+  MDB_stat ms{};
+  if (int rc = mdb_stat(txn.get(), impl_->events, &ms); rc != 0) return mdb_error("stats", "mdb_stat(events)", rc);
+  st.events = ms.ms_entries;
+  if (int rc = last_u64_key(txn.get(), impl_->events, st.last_seq); rc != 0)
+    return mdb_error("stats", "mdb_cursor_get(events)", rc);
+  st.first_seq = st.events > 0 ? 1 : 0;  // seqs start at 1 and are never removed
+  MDB_envinfo info{};
+  if (int rc = mdb_env_info(impl_->env, &info); rc != 0) return mdb_error("stats", "mdb_env_info", rc);
+  st.map_bytes = info.me_mapsize;
+  struct stat fst{};
+  if (::stat((impl_->options.dir + "/data.mdb").c_str(), &fst) == 0)
+    st.file_bytes = static_cast<uint64_t>(fst.st_size);
+  return st;
+}
+
+Result<std::vector<QuarantineRecord>> EventLog::quarantine(uint64_t from_qseq, size_t limit) const {
+  std::vector<QuarantineRecord> out;
+  std::shared_lock<std::shared_mutex> lock;
+  Txn txn;
+  if (Status s = impl_->begin("quarantine", MDB_RDONLY, lock, txn); !s) return s.error();
+  MDB_cursor* cur = nullptr;
+  if (int rc = mdb_cursor_open(txn.get(), impl_->quarantine, &cur); rc != 0)
+    return mdb_error("quarantine", "mdb_cursor_open(quarantine)", rc);
+  char key[8];
+  put_be64(key, std::max<uint64_t>(from_qseq, 1));
+  MDB_val k{8, key}, v;
+  int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  for (; rc == 0 && out.size() < limit; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    auto q = unpack_quarantine(view_of(v), k.mv_size == 8 ? get_be64(k.mv_data) : 0);
+    if (!q) {
+      mdb_cursor_close(cur);
+      return q.error();
+    }
+    out.push_back(std::move(*q));
+  }
+  mdb_cursor_close(cur);
+  if (rc != 0 && rc != MDB_NOTFOUND) return mdb_error("quarantine", "mdb_cursor_get(quarantine)", rc);
+  return out;
+}
+
+const std::string& EventLog::dir() const { return impl_->options.dir; }
+
+// ---------------------------------------------------------------------------
+
+// A reader copies a chunk of verified records out of one read transaction,
+// then resets it: no snapshot is held between next() calls (so the map can
+// grow, and old pages are not pinned by a slow consumer), and decoding runs
+// outside the transaction.
+struct LogReader::Impl {
+  const EventLog::Impl* log = nullptr;
+  uint64_t next_seq = 1;
+  MDB_txn* txn = nullptr;        // reset between chunks, renewed for the next
+  MDB_cursor* cursor = nullptr;  // renewed with txn
+  struct Entry {
+    uint64_t seq;
+    int64_t ingest_us;
+    size_t offset, size;  // of the payload in `bytes`
+  };
+  std::vector<Entry> chunk;
+  size_t pos = 0;
+  std::string bytes;
+  std::optional<Error> error;  // found right after the buffered records
+
+  ~Impl() {
+    if (cursor != nullptr) mdb_cursor_close(cursor);
+    if (txn != nullptr) mdb_txn_abort(txn);
+    log->live_readers.fetch_sub(1);
+  }
+
+  void drop_txn() {
+    if (cursor != nullptr) mdb_cursor_close(cursor);
+    if (txn != nullptr) mdb_txn_abort(txn);
+    cursor = nullptr;
+    txn = nullptr;
+  }
+
+  Error read_error(std::string_view call, int rc) {
+    return mdb_error(fmt::format("read at seq {}", next_seq), call, rc);
+  }
+
+  int start(std::shared_lock<std::shared_mutex>& lock) {
+    for (int attempt = 0;; ++attempt) {
+      lock = std::shared_lock<std::shared_mutex>(log->map_mu);
+      int rc = txn != nullptr ? mdb_txn_renew(txn) : mdb_txn_begin(log->env, nullptr, MDB_RDONLY, &txn);
+      if (rc == 0) {
+        rc = cursor != nullptr ? mdb_cursor_renew(txn, cursor) : mdb_cursor_open(txn, log->events, &cursor);
+        if (rc == 0) return 0;
+      }
+      drop_txn();
+      if (rc != MDB_MAP_RESIZED || attempt >= 4) return rc;
+      lock.unlock();
+      if (int r = log->adopt_map_size(); r != 0) return r;
+    }
+  }
+
+  // Refills `chunk` from next_seq. Verification failures land in `error`.
+  void fill() {
+    chunk.clear();
+    bytes.clear();
+    pos = 0;
+    error.reset();
+    std::shared_lock<std::shared_mutex> lock;
+    if (int rc = start(lock); rc != 0) {
+      error = read_error("mdb_txn_begin", rc);
+      return;
+    }
+    char key[8];
+    put_be64(key, next_seq);
+    MDB_val k{8, key}, v;
+    uint64_t expected = next_seq;
+    int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    for (; rc == 0 && chunk.size() < kChunkRecords && bytes.size() < kChunkBytes;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT), ++expected) {
+      const uint64_t found = k.mv_size == 8 ? get_be64(k.mv_data) : 0;
+      if (found != expected) {  // a hole in the log is corruption: never skip it
+        error = Error{fmt::format("seq gap: expected {}, found {}", expected, found)};
+        break;
+      }
+      const auto* p = static_cast<const char*>(v.mv_data);
+      if (v.mv_size < kRecordHeader) {
+        error = Error{fmt::format("seq {}: record too short ({} bytes)", expected, v.mv_size)};
+        break;
+      }
+      const auto stored = static_cast<uint32_t>(get_le(p, 4));
+      const uint32_t computed = crc32c(std::string_view(p + 4, v.mv_size - 4));
+      if (stored != computed) {
+        error = Error{fmt::format("seq {}: checksum mismatch (stored 0x{:08x}, computed 0x{:08x})",
+                                  expected, stored, computed)};
+        break;
+      }
+      if (static_cast<uint8_t>(p[4]) != kRecordFormat) {
+        error = Error{fmt::format("seq {}: unknown record format {}", expected,
+                                  static_cast<unsigned>(static_cast<uint8_t>(p[4])))};
+        break;
+      }
+      const size_t size = v.mv_size - kRecordHeader;
+      chunk.push_back(Entry{expected, static_cast<int64_t>(get_le(p + 5, 8)), bytes.size(), size});
+      bytes.append(p + kRecordHeader, size);
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND && !error) error = read_error("mdb_cursor_get(events)", rc);
+    mdb_txn_reset(txn);
+  }
+};
+
+LogReader::LogReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LogReader::~LogReader() = default;
+
+std::unique_ptr<LogReader> EventLog::reader(uint64_t from_seq) const {
+  auto r = std::make_unique<LogReader::Impl>();
+  r->log = impl_.get();
+  r->next_seq = std::max<uint64_t>(from_seq, 1);
+  impl_->live_readers.fetch_add(1);
+  return std::unique_ptr<LogReader>(new LogReader(std::move(r)));
+}
+
+Result<std::optional<StoredEvent>> LogReader::next() {
+  Impl& r = *impl_;
+  if (r.pos == r.chunk.size()) {
+    // Refilling from next_seq also re-finds an error reported before: a
+    // corrupt record stops the reader at its seq on every call.
+    r.fill();
+    if (r.chunk.empty()) {
+      if (r.error) return *r.error;
+      return std::optional<StoredEvent>();
+    }
+  }
+  const Impl::Entry& e = r.chunk[r.pos];
+  std::optional<StoredEvent> out(std::in_place);
+  out->seq = e.seq;
+  out->ingest_time_us = e.ingest_us;
+  if (Status s = events::decode_msgpack(std::string_view(r.bytes).substr(e.offset, e.size), out->event); !s)
+    return Error{fmt::format("seq {}: {}", e.seq, s.error().message)};
+  ++r.pos;
+  r.next_seq = e.seq + 1;
+  return out;
+}
+
+uint64_t LogReader::position() const { return impl_->next_seq; }
+
+}  // namespace lh::storage
