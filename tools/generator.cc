@@ -430,7 +430,7 @@ class Simulation {
       p_inferred_ = std::min(0.05, kInferredCustomerShare * customers_.size() / logged_in);
     }
     const double per_day = 1.0 / kDay;
-    vendor_change_rate_ = vendors_.size() * 0.04 * per_day;
+    vendor_change_rate_ = vendors_.size() * 0.06 * per_day;
     customer_change_rate_ = customers_.size() * 0.004 * per_day;
     price_change_rate_ = products_.size() * 0.04 / 7 * per_day;
     stock_audit_rate_ = products_.size() * 0.03 * per_day;
@@ -1143,7 +1143,10 @@ class Simulation {
     emit_status(o, events::OrderStatus::delivered, a.b, 0, a.prev);
     for (uint32_t i = 0; i < o.lines.size(); ++i) {
       if (o.lines[i].vendor != a.b) continue;
-      if (rng_.chance(0.02)) at_order(now_ + rng_.between(kDay, 14 * kDay), Act::line_return, a.a, i, now_);
+      if (rng_.chance(0.02))  // most returns come in the first days, some near the 14-day limit
+        at_order(now_ + std::clamp<int64_t>(static_cast<int64_t>(rng_.lognormal(3 * kDay, 0.8)), 6 * kHour,
+                                            14 * kDay),
+                 Act::line_return, a.a, i, now_);
       if (rng_.chance(0.4))
         at_order(now_ + std::clamp<int64_t>(static_cast<int64_t>(rng_.lognormal(2 * kDay, 1.0)), kHour,
                                             20 * kDay),

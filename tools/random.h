@@ -42,8 +42,10 @@ inline double det_log(double x) {
 inline double det_exp(double x) {
   x = std::min(700.0, std::max(-700.0, x));
   constexpr double kLn2 = 0.69314718055994530942;
+  constexpr double kLn2Hi = 6.93147180369123816490e-01;  // Cody-Waite: k * kLn2Hi is exact
+  constexpr double kLn2Lo = 1.90821492927058770002e-10;
   const double k = std::floor(x / kLn2 + 0.5);
-  const double r = x - k * kLn2;  // |r| <= ~0.35
+  const double r = (x - k * kLn2Hi) - k * kLn2Lo;  // |r| <= ~0.35
   double term = 1, sum = 1;
   for (int i = 1; i <= 17; ++i) {
     term *= r / i;
