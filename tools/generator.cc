@@ -956,6 +956,10 @@ class Simulation {
 
   void session_step(uint32_t slot) {
     Session& s = sessions_[slot];
+    if (s.customer >= 0 && customers_[s.customer].deleted) {  // the account is gone: so is its session
+      sessions_.remove(slot);
+      return;
+    }
     const Step step = s.steps[s.next++];
     const int status = emit_page(s, step);
     if (step.page == Page::cart_add && status < 400) s.cart.push_back(step.arg);
