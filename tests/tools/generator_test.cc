@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -165,6 +166,79 @@ TEST(Generator, AllTwelveTypesAppear) {
     EXPECT_EQ(counts[std::string(events::to_string(t))], out.summary.valid(t)) << events::to_string(t);
   }
   EXPECT_EQ(out.summary.lines, out.summary.valid_events());
+}
+
+bool is_money(std::string_view v) {  // "19.90": digits, a point, exactly two digits
+  const size_t dot = v.find('.');
+  if (dot == std::string_view::npos || dot == 0 || v.size() - dot != 3) return false;
+  for (size_t i = 0; i < v.size(); ++i)
+    if (i != dot && (v[i] < '0' || v[i] > '9')) return false;
+  return true;
+}
+
+// The contract of DESIGN.md as the generator writes it, checked field by
+// field: required fields present, money as strings with the currency's two
+// decimals, times in UTC with milliseconds, schema_version 1.
+TEST(Generator, FieldsFollowTheContract) {
+  const Output out = run(small_options());
+  static const std::map<std::string, std::vector<const char*>> kRequired = {
+      {"vendor_registered", {"vendor_id", "name", "country", "city", "tier", "commission_rate", "status"}},
+      {"vendor_updated", {"vendor_id"}},
+      {"customer_registered", {"customer_id", "name", "email", "city", "region", "zip", "country", "segment"}},
+      {"customer_updated", {"customer_id"}},
+      {"customer_deleted", {"customer_id"}},
+      {"product_created", {"product_id", "name", "category", "brand", "vendor_id", "list_price", "currency", "weight_g"}},
+      {"product_updated", {"product_id"}},
+      {"order_placed", {"order_id", "customer_id", "currency", "lines"}},
+      {"order_status_changed", {"order_id", "status"}},
+      {"review_submitted", {"review_id", "order_id", "customer_id", "product_id", "vendor_id", "stars"}},
+      {"page_viewed", {"session_id", "url", "http_method", "status_code", "latency_ms"}},
+      {"stock_changed", {"vendor_id", "product_id", "warehouse", "quantity"}},
+  };
+  simdjson::dom::parser parser;
+  for (auto line : lines_of(out.text)) {
+    simdjson::dom::element doc;
+    ASSERT_FALSE(parser.parse(line.data(), line.size()).get(doc)) << line;
+    ASSERT_EQ(doc["schema_version"].get_int64().value(), 1) << line;
+    const std::string_view time = doc["event_time"].get_string().value();
+    ASSERT_EQ(time.size(), 24u) << line;  // 2026-11-01T08:15:00.123Z
+    ASSERT_EQ(time[19], '.') << line;
+    ASSERT_EQ(time[23], 'Z') << line;
+    const std::string type(doc["type"].get_string().value());
+    const auto data = doc["data"].get_object().value();
+    ASSERT_TRUE(kRequired.count(type)) << line;
+    for (const char* f : kRequired.at(type)) ASSERT_TRUE(has(data, f)) << f << " missing: " << line;
+    for (auto [key, value] : data) {
+      if (key.size() > 3 && key.substr(key.size() - 3) == "_id") {
+        ASSERT_TRUE(value.is_string()) << line;
+        ASSERT_FALSE(value.get_string().value().empty()) << line;
+      }
+      if (key == "list_price") ASSERT_TRUE(is_money(value.get_string().value())) << line;
+      if (key == "currency") ASSERT_EQ(value.get_string().value(), "EUR") << line;
+      if (key == "country") {
+        const std::string_view c = value.get_string().value();
+        ASSERT_TRUE(c.size() == 2 && std::isupper(c[0]) && std::isupper(c[1])) << line;
+      }
+      if (key == "commission_rate") {
+        const std::string_view r = value.get_string().value();
+        ASSERT_TRUE(r.size() == 8 && r.substr(0, 2) == "0.") << line;
+      }
+      if (key == "tier") {
+        const std::string_view t = value.get_string().value();
+        ASSERT_TRUE(t == "bronze" || t == "silver" || t == "gold" || t == "platinum") << line;
+      }
+      if (key == "stars") {
+        const int64_t stars = value.get_int64().value();
+        ASSERT_TRUE(stars >= 1 && stars <= 5) << line;
+      }
+    }
+    if (type != "order_placed") continue;
+    for (auto l : data["lines"].get_array()) {
+      const auto lo = l.get_object().value();
+      ASSERT_TRUE(is_money(lo["unit_price"].get_string().value())) << line;
+      ASSERT_TRUE(is_money(lo["freight"].get_string().value())) << line;
+    }
+  }
 }
 
 TEST(Generator, TimeOrderedExceptLateShare) {
