@@ -213,8 +213,12 @@ TEST(Generator, FieldsFollowTheContract) {
         ASSERT_TRUE(value.is_string()) << line;
         ASSERT_FALSE(value.get_string().value().empty()) << line;
       }
-      if (key == "list_price") ASSERT_TRUE(is_money(value.get_string().value())) << line;
-      if (key == "currency") ASSERT_EQ(value.get_string().value(), "EUR") << line;
+      if (key == "list_price") {
+        ASSERT_TRUE(is_money(value.get_string().value())) << line;
+      }
+      if (key == "currency") {
+        ASSERT_EQ(value.get_string().value(), "EUR") << line;
+      }
       if (key == "country") {
         const std::string_view c = value.get_string().value();
         ASSERT_TRUE(c.size() == 2 && std::isupper(c[0]) && std::isupper(c[1])) << line;
