@@ -192,12 +192,17 @@ class Dimension {
     std::vector<VersionKey> keys;   // the folded versions, in version order
   };
 
+  struct Fold;  // scd2.cc
+
   Dimension(Dim dim, std::vector<AttrPolicy> policy);
-  void fold(std::string_view id, const Member& m, std::vector<VersionRow>* rows) const;
-  // Folds the member after a change, emits the difference from `before`
-  // and refreshes its sk_at keys.
-  void refold(std::string_view id, Member& m, const std::vector<VersionRow>& before, DimChanges* out);
-  static void insert_sorted(Member& m, Entry e);
+  // Folds `entries`; materializes only the rows that entries [from, end)
+  // can have changed (see scd2.cc), every version's key always.
+  void fold(std::string_view id, const std::vector<Entry>& entries, size_t from, Fold* f) const;
+  // Replaces the member's entries [from, ...) by way of `mutate`, folds
+  // again and appends the difference to *out.
+  template <class Mutate>
+  void change_member(std::string_view id, Member& m, size_t from, Mutate&& mutate, DimChanges* out);
+  static size_t upper_bound_index(const std::vector<Entry>& entries, int64_t time_us, int64_t seq);
 
   Dim dim_;
   std::vector<AttrPolicy> policy_;  // per attribute index
