@@ -466,6 +466,56 @@ TEST(Scd2, SameInstantChangesShareOneVersion) {
   EXPECT_TRUE(out.repoints.empty());
 }
 
+TEST(Scd2, VendorAndProductRowsCarryExactDecimalText) {
+  auto vendors = Dimension::make(Dim::vendor, {{{"status", AttrPolicy::type3}}});
+  ASSERT_TRUE(vendors.ok());
+  events::VendorData v;
+  v.vendor_id = "V-1";
+  v.name = "Acme";
+  v.commission_rate = events::Decimal{150000, 6};
+  v.status = "active";
+  Event reg;
+  reg.event_id = "ev-v1";
+  reg.type = EventType::vendor_registered;
+  reg.event_time_us = at(0);
+  reg.data = v;
+  DimChanges out;
+  ASSERT_TRUE(vendors->apply(reg, 1, &out).ok());
+  events::VendorData u;
+  u.vendor_id = "V-1";
+  u.commission_rate = events::Decimal{120000, 6};
+  u.status = "suspended";
+  Event upd = reg;
+  upd.event_id = "ev-v2";
+  upd.type = EventType::vendor_updated;
+  upd.event_time_us = at(10);
+  upd.data = u;
+  ASSERT_TRUE(vendors->apply(upd, 2, &out).ok());
+  auto rows = vendors->versions("V-1");
+  ASSERT_EQ(rows.size(), 2u);
+  using A = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(rows[0].attrs, (A{"Acme", std::nullopt, std::nullopt, std::nullopt, "0.150000", "active"}));
+  EXPECT_EQ(rows[1].attrs, (A{"Acme", std::nullopt, std::nullopt, std::nullopt, "0.120000", "suspended"}));
+  EXPECT_EQ(rows[1].previous_attrs, (A{"active"}));
+  EXPECT_EQ(rows[1].dim, Dim::vendor);
+  EXPECT_EQ(rows[1].sk, 2);
+
+  auto products = Dimension::make(Dim::product, {});
+  ASSERT_TRUE(products.ok());
+  events::ProductData p;
+  p.product_id = "P-3";
+  p.list_price = events::Decimal{1990, 2};
+  p.weight_g = 1200;
+  Event created = reg;
+  created.type = EventType::product_created;
+  created.data = p;
+  ASSERT_TRUE(products->apply(created, 3, &out).ok());
+  EXPECT_EQ(products->versions("P-3").at(0).attrs,
+            (A{std::nullopt, std::nullopt, std::nullopt, std::nullopt, "19.90", std::nullopt, "1200"}));
+  // A vendor event is not a product event.
+  EXPECT_FALSE(products->apply(reg, 4, &out).ok());
+}
+
 // ---- Seeded randomized properties -----------------------------------------
 
 // A step of a generated stream: a dimension event, or a fact look-up.
