@@ -58,16 +58,25 @@ uint64_t generate(const std::string& path, uint64_t events) {
   // Scale the per-day volume so the 30 days hold about `events` events.
   lh::tools::GeneratorOptions probe = o;
   probe.days = 1;
-  uint64_t per_day = lh::tools::count_events(probe);
+  auto counted = lh::tools::generate(probe, [](std::string_view) { return lh::Status{}; });
+  if (!counted.ok()) {
+    std::fprintf(stderr, "generate: %s\n", counted.error().message.c_str());
+    std::exit(1);
+  }
+  uint64_t per_day = counted->lines;
   if (per_day > 0) o.orders_per_day = std::max<int>(100, static_cast<int>(o.orders_per_day * (events / 30.0) / per_day));
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) {
     std::perror(path.c_str());
     std::exit(1);
   }
-  auto s = lh::tools::generate(o, f);
+  auto s = lh::tools::generate_to_file(o, f);
   std::fclose(f);
-  return s.lines;
+  if (!s.ok()) {
+    std::fprintf(stderr, "generate: %s\n", s.error().message.c_str());
+    std::exit(1);
+  }
+  return s->lines;
 }
 
 std::vector<std::string> read_lines(const std::string& path, uint64_t& bytes) {
