@@ -1,0 +1,92 @@
+// Row changes: what the projections hand to the PostgreSQL writer.
+//
+// A RowBatch holds every change that the events (after_seq, last_seq] of the
+// log make to the warehouse, so the writer can apply it in one transaction
+// together with the checkpoint last_seq. Rows are PostgreSQL COPY text lines
+// (tab-separated, \N for null, backslash escapes, '\n' at the end) with the
+// values in TableSpec::columns order (schema.h): the projection logic formats
+// each value once and the writer streams the lines unchanged.
+//
+// Invariants the producers keep (the writer may rely on them):
+//  - within one batch, a key appears at most once in a table's upserts, and
+//    never both in its upserts and its deletes;
+//  - rows of insert_only tables are emitted once over the life of the log
+//    (in the batch that holds their event);
+//  - repoints are in the order they were produced, and must be applied in
+//    that order, after the batch's upserts;
+//  - a batch never depends on rows of a later batch.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/event.h"
+#include "projections/schema.h"
+#include "projections/scd2.h"
+
+namespace lh::projections {
+
+struct TableRows {
+  std::string copy;   // COPY text lines, each ending with '\n'
+  uint32_t rows = 0;  // number of lines in `copy`
+  bool empty() const { return rows == 0; }
+  void clear() { copy.clear(); rows = 0; }
+};
+
+// An event that made a projection throw (a poison event): it is recorded in
+// the warehouse's projection_errors table, in the same transaction, and the
+// projection goes on without it.
+struct ProjectionError {
+  uint64_t seq = 0;
+  std::string event_id;
+  std::string projection;  // ProjectionSpec::name
+  std::string owner;       // "vendor V-1", "customer shard 3", ...
+  std::string message;
+};
+
+struct RowBatch {
+  uint64_t after_seq = 0;  // the checkpoint before this batch
+  uint64_t last_seq = 0;   // the checkpoint after it
+  std::array<TableRows, kTableCount> upserts;
+  std::array<TableRows, kTableCount> deletes;  // key columns only
+  std::vector<Repoint> repoints;
+  std::vector<ProjectionError> errors;
+  uint64_t events = 0;   // events of (after_seq, last_seq] that were projected
+  uint64_t skipped = 0;  // events passed over by `projection skip`
+  bool empty_changes() const;
+  void clear();
+  // Moves `other`'s rows, repoints and errors to the end of this batch
+  // (tables' lines are concatenated). The caller keeps the invariants above:
+  // `other` comes from an owner whose keys are disjoint from this batch's.
+  void append(RowBatch&& other);
+};
+
+// Formats COPY text values into one line. Usage:
+//   CopyLine l(rows.copy); l.text(id); l.integer(n); l.null(); l.end(); ++rows.rows;
+class CopyLine {
+ public:
+  explicit CopyLine(std::string& out) : out_(out) {}
+  CopyLine& text(std::string_view s);  // escaped per COPY text format
+  CopyLine& text_or_null(const std::optional<std::string>& s) { return s ? text(*s) : null(); }
+  CopyLine& integer(int64_t v);
+  CopyLine& decimal(const events::Decimal& d);  // exact text, e.g. 19.90
+  CopyLine& time_us(int64_t us);  // 2026-11-01 00:00:00.123456+00; kInfinityUs -> infinity
+  CopyLine& boolean(bool b);      // t / f
+  CopyLine& null();
+  CopyLine& raw(std::string_view s);  // already COPY-escaped text (e.g. an array literal)
+  void end();                         // terminates the line with '\n'
+
+ private:
+  void sep();
+  std::string& out_;
+  bool first_ = true;
+};
+
+// yyyymmdd of a UTC instant (the date_key of dim_date and the facts).
+int32_t date_key(int64_t us);
+
+}  // namespace lh::projections

@@ -1,0 +1,92 @@
+// The PostgreSQL side of the warehouse: creates the schema of
+// projections/schema.h and applies RowBatches exactly once.
+//
+// apply() writes one or more consecutive batches in ONE transaction: for each
+// table, COPY (libpqxx stream_to) of the upserts into a temporary staging
+// table and one set-based INSERT ... ON CONFLICT DO UPDATE (insert_only
+// tables: COPY straight into the table), deletes by key, repoints as
+// UPDATEs, projection errors into <schema>.projection_errors, and the
+// checkpoint (last applied seq) of every projection. A crash at any moment
+// leaves the warehouse at the previous checkpoint or the new one, never in
+// between; the caller resumes after checkpoint().last_seq.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/result.h"
+#include "projections/rows.h"
+#include "projections/schema.h"
+
+namespace lh::storage {
+
+struct PgOptions {
+  // libpq connection string or URI ("host=... dbname=..." or
+  // "postgresql://..."); empty: libpq's defaults and the PG* environment
+  // variables, as psql does.
+  std::string dsn;
+  // How long apply() and connect() keep retrying a lost or refused
+  // connection, with exponential backoff (100 ms doubling to 5 s), before
+  // giving up with an Error. 0 = fail at once.
+  int retry_for_s = 600;
+  // Told about every failed attempt (message, attempt number, next delay in
+  // ms), so the caller can report it.
+  std::function<void(const std::string&, int, int64_t)> on_retry;
+};
+
+struct ProjectionState {
+  std::string name;
+  int version = 0;
+  uint64_t last_seq = 0;
+  bool paused = false;
+};
+
+struct Checkpoint {
+  bool initialized = false;  // init-db has run on this schema
+  int ddl_version = 0;
+  uint64_t last_seq = 0;     // min over the projections (they move together)
+  std::vector<ProjectionState> projections;
+  std::vector<uint64_t> skips;  // seqs recorded by `projection skip`, ascending
+};
+
+class PgWriter {
+ public:
+  static Result<std::unique_ptr<PgWriter>> connect(const PgOptions& options,
+                                                   const projections::Schema& schema);
+  ~PgWriter();
+
+  // Creates the schema, tables, indexes, views, row-level security policies,
+  // dim_date and the bookkeeping tables (checkpoint, projection_errors,
+  // projection_skips), idempotently: running it twice changes nothing.
+  Status init_db();
+  Result<Checkpoint> checkpoint();
+
+  // Applies `batches` (consecutive: each one's after_seq is the previous
+  // one's last_seq, the first one's is the stored checkpoint) in one
+  // transaction. A batch whose after_seq does not match is an Error and
+  // nothing is written (the caller is out of step with the warehouse).
+  Status apply(const std::vector<const projections::RowBatch*>& batches);
+
+  // Projection control (`ledgerhouse projection ...`).
+  Status set_paused(const std::string& projection, bool paused);
+  // Drops every projected row and sets the checkpoints to 0: the next run
+  // rebuilds from seq 1.
+  Status reset();
+  // Records that seq must be passed over, with the reason and the time.
+  Status record_skip(uint64_t seq, const std::string& reason);
+
+  // Creates (or updates) a login role that sees only vendor_id's rows of
+  // every vendor-scoped table and view and cannot write.
+  Status grant_vendor(const std::string& vendor_id, const std::string& role,
+                      const std::string& password);
+
+ private:
+  struct Impl;
+  explicit PgWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lh::storage
