@@ -18,6 +18,10 @@ struct GlobalOptions {
   std::string data_dir = "ledgerhouse-data";  // LEDGERHOUSE_DATA_DIR
   std::string log_level = "info";             // LEDGERHOUSE_LOG_LEVEL
   bool quiet = false;                         // no progress lines
+  // PostgreSQL: a libpq connection string or URI (LEDGERHOUSE_PG); empty =
+  // libpq defaults and the PG* environment variables, as psql does.
+  std::string pg_dsn;
+  std::string schema = "dwh";                 // LEDGERHOUSE_SCHEMA: the warehouse schema
   int exit_code = 0;                          // set by a command's callback
 };
 

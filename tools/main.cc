@@ -16,6 +16,10 @@ int main(int argc, char** argv) {
       ->envname("LEDGERHOUSE_DATA_DIR");
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error")
       ->envname("LEDGERHOUSE_LOG_LEVEL");
+  app.add_option("--pg", g.pg_dsn,
+                 "PostgreSQL connection string or URI (libpq); default: PG* environment variables")
+      ->envname("LEDGERHOUSE_PG");
+  app.add_option("--schema", g.schema, "Warehouse schema in PostgreSQL")->envname("LEDGERHOUSE_SCHEMA");
   app.add_flag("-q,--quiet", g.quiet, "No progress lines");
   register_generate(app, g);
   register_ingest(app, g);
