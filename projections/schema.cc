@@ -183,16 +183,20 @@ Result<Schema> Schema::make(const WarehouseOptions& options) {
   st.sk_refs = {{Dim::product, "product_sk", "product_id", "event_time"}};
   s.tables_.push_back(st);
 
-  TableSpec vp;  // vendor x day (x currency: revenue is never converted)
+  // vendor x day (date of the event: order time for orders/lines/units/
+  // revenue, status time for cancellations/returns, review and stock times).
+  // Revenue is never converted: `currency` is the currency of the day's
+  // lines; lines in a second currency make it 'MIXED' and revenue null.
+  TableSpec vp;
   vp.id = Table::fact_vendor_performance;
   vp.name = "fact_vendor_performance";
   vp.columns = {col("vendor_id", ColType::text, false), col("date_key", ColType::integer, false),
-                col("currency", ColType::text, false), col("orders", ColType::bigint, false),
+                col("currency", ColType::text), col("orders", ColType::bigint, false),
                 col("lines", ColType::bigint, false), col("units", ColType::bigint, false),
                 col("revenue", ColType::numeric, false), col("cancelled_lines", ColType::bigint, false),
                 col("returned_lines", ColType::bigint, false), col("reviews", ColType::bigint, false),
                 col("avg_stars", ColType::numeric), col("stockouts", ColType::bigint, false)};
-  vp.key_columns = 3;
+  vp.key_columns = 2;
   vp.vendor_column = "vendor_id";
   s.tables_.push_back(vp);
 
