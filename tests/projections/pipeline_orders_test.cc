@@ -251,5 +251,38 @@ TEST(PipelineOrders, SkippedSeqsReachNobody) {
   EXPECT_TRUE(m.errors.empty());
 }
 
+TEST(PipelineOrders, EventWhoseDataDoesNotMatchItsTypeIsReportedNotLost) {
+  Stream s = basics();
+  events::PageViewed pv;
+  pv.session_id = "S-1";
+  uint64_t bad = s.add(events::EventType::order_placed, at(0, 10), pv);
+  s.order("O-1", "C-1", at(0, 11), {line(1, "P-1", "V-1", 1, money(100))});
+  for_batch_sizes(s, [&](const TableModel& m) {
+    ASSERT_EQ(m.errors.size(), 1u);
+    EXPECT_EQ(m.errors[0].seq, bad);
+    EXPECT_EQ(m.errors[0].owner, "order shard 0");
+    EXPECT_EQ(m.errors[0].message, "order_placed: event data does not match its type (nothing can project it)");
+    EXPECT_EQ(m.value(Table::fact_order, {"O-1"}, "status"), "placed");
+  });
+}
+
+TEST(PipelineOrders, StatusOfOneLineWithoutVendorReachesOnlyTheVendorOfThatLine) {
+  Stream s = basics();
+  s.vendor("V-2", at(0, 8));
+  s.order("O-1", "C-1", at(0, 10), {line(1, "P-1", "V-1", 1, money(100)), line(2, "P-2", "V-2", 1, money(100))});
+  s.status("O-1", OrderStatus::returned, at(0, 12), {}, 2);
+  uint64_t bad = s.status("O-1", OrderStatus::returned, at(0, 12), {}, 3);
+  for_batch_sizes(s, [&](const TableModel& m) {
+    EXPECT_EQ(m.value(Table::fact_order_line, {"V-1", "O-1", "1"}, "status"), "placed");
+    EXPECT_EQ(m.value(Table::fact_order_line, {"V-2", "O-1", "2"}, "status"), "returned");
+    EXPECT_EQ(m.value(Table::fact_vendor_performance, {"V-2", "20261101"}, "returned_lines"), "1");
+    EXPECT_EQ(m.value(Table::fact_vendor_performance, {"V-1", "20261101"}, "returned_lines"), "0");
+    // Line 3 exists nowhere: the order shard reports it (the vendors were not addressed).
+    ASSERT_EQ(m.errors.size(), 1u);
+    EXPECT_EQ(m.errors[0].seq, bad);
+    EXPECT_EQ(m.errors[0].message, "order_status_changed: order O-1 has no line 3");
+  });
+}
+
 }  // namespace
 }  // namespace lh::projections::testing
