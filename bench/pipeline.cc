@@ -10,6 +10,7 @@
 //   pipeline    Router + every owner + flush into RowBatches of B events,
 //               R times from a fresh Pipeline; the fastest run is reported
 // Then the owners' memory estimates per kind (Owner::memory_bytes).
+#include <malloc.h>
 #include <time.h>
 
 #include <algorithm>
@@ -117,7 +118,10 @@ int main(int argc, char** argv) {
   uint64_t row_count = 0, errors = 0, repoints = 0;
   size_t copy_bytes = 0;
   double pipe_s = 1e30, pipe_cpu = 1e30;
+  size_t heap_before = 0;
   for (int r = 0; r < repeat; ++r) {
+    p.reset();
+    heap_before = mallinfo2().uordblks;
     p = std::make_unique<Pipeline>(schema);
     row_count = errors = repoints = copy_bytes = 0;
     t0 = Clock::now();
@@ -140,9 +144,12 @@ int main(int argc, char** argv) {
               static_cast<unsigned long>(errors));
   std::printf("ratio pipeline / yardstick: %.3f wall, %.3f CPU\n", pipe_rate / yard_rate, yard_cpu / pipe_cpu);
 
+  rows = RowBatch{};  // the last batch's buffers are not state
+  const size_t heap = mallinfo2().uordblks - heap_before;
   const char* kinds[] = {"vendor", "customer shard", "product shard", "order shard", "traffic shard"};
-  std::printf("memory (estimates): total %.1f MB, router %.1f MB\n", p->memory_bytes() / 1e6,
-              p->router_memory_bytes() / 1e6);
+  std::printf("memory: estimates (memory_bytes) total %.1f MB, router %.1f MB; heap in use measured "
+              "(mallinfo2) %.1f MB\n",
+              p->memory_bytes() / 1e6, p->router_memory_bytes() / 1e6, heap / 1e6);
   for (int k = 0; k < 5; ++k) {
     auto kind = static_cast<OwnerKey::Kind>(k);
     size_t n = p->owner_count(kind), m = p->memory_bytes(kind);
