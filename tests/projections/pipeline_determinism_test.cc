@@ -3,6 +3,7 @@
 // and the tables agree with what the generator says it produced.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -190,6 +191,88 @@ TEST(PipelineDeterminism, VendorPerformanceEqualsARecomputationFromTheWholeStrea
   EXPECT_GT(compared, 40u);
   EXPECT_GT(with_returns, 0u);
   EXPECT_GT(with_cancels, 0u);
+}
+
+// agg_pageviews_5m and fact_order recomputed from scratch the same way.
+TEST(PipelineDeterminism, WindowsAndOrderSnapshotsEqualARecomputationFromTheWholeStream) {
+  tools::GeneratorOptions o;
+  o.days = 2;
+  o.vendors = 8;
+  o.customers = 500;
+  o.products = 200;
+  o.orders_per_day = 300;
+  o.late_rate = 0.1;
+  o.seed = 11;
+  Generated g = generate_stream(o);
+  struct Window {
+    int64_t views = 0, errors = 0, sum_us = 0;
+    double max = 0;
+    std::vector<int64_t> hist = std::vector<int64_t>(kLatencyBuckets);
+  };
+  std::map<std::pair<int64_t, std::string>, Window> windows;
+  struct Snapshot {
+    std::map<int, int64_t> first;  // status -> earliest time
+    std::pair<int64_t, uint64_t> latest{0, 0};
+    int status = 0;
+  };
+  std::map<std::string, Snapshot> orders;
+  for (const auto& le : g.events) {
+    const int64_t t = le.event.event_time_us;
+    if (const auto* pv = std::get_if<events::PageViewed>(&le.event.data)) {
+      const int64_t start = t / 300000000 * 300000000;  // the stream's times are after 1970
+      Window& w = windows[{start, pv->http_method}];
+      w.views += 1;
+      w.errors += pv->status_code >= 500;
+      w.sum_us += std::llround(pv->latency_ms * 1000);
+      w.max = std::max(w.max, pv->latency_ms);
+      size_t b = 0;
+      while (b < kLatencyBucketBoundsMs.size() && pv->latency_ms >= kLatencyBucketBoundsMs[b]) ++b;
+      w.hist[b] += 1;
+    } else if (const auto* op = std::get_if<events::OrderPlaced>(&le.event.data)) {
+      orders[op->order_id];
+    } else if (const auto* sc = std::get_if<events::OrderStatusChanged>(&le.event.data)) {
+      Snapshot& s = orders[sc->order_id];
+      const int st = static_cast<int>(sc->status);
+      if (!s.first.count(st) || t < s.first[st]) s.first[st] = t;
+      if (s.latest.second == 0 || std::make_pair(t, le.seq) > s.latest) {
+        s.latest = {t, le.seq};
+        s.status = st;
+      }
+    }
+  }
+  Schema schema = default_schema();
+  Pipeline p(schema);
+  TableModel m(schema);
+  project(p, g.events, 333, &m);
+  ASSERT_TRUE(m.errors.empty());
+  EXPECT_EQ(m.rows(Table::agg_pageviews_5m).size(), windows.size());
+  for (const auto& [key, w] : windows) {
+    const int64_t avg_us = (2 * w.sum_us + w.views) / (2 * w.views);  // half-up
+    std::string avg = std::to_string(avg_us / 1000) + ".";
+    std::string frac = std::to_string(avg_us % 1000);
+    avg += std::string(3 - frac.size(), '0') + frac;
+    std::string hist = "{";
+    for (size_t i = 0; i < w.hist.size(); ++i) hist += (i ? "," : "") + std::to_string(w.hist[i]);
+    hist += "}";
+    const std::string start = time_text(key.first);
+    EXPECT_EQ(row_text(m, Table::agg_pageviews_5m, {start, key.second}),
+              start + "\t" + key.second + "\t" + std::to_string(w.views) + "\t" + std::to_string(w.errors) +
+                  "\t" + avg + "\t" + std::to_string(std::llround(w.max)) + "\t" + hist);
+  }
+  EXPECT_EQ(m.rows(Table::fact_order).size(), orders.size());
+  const char* names[] = {"placed", "approved", "shipped", "delivered", "cancelled", "returned"};
+  size_t with_status = 0;
+  for (const auto& [id, s] : orders) {
+    EXPECT_EQ(m.value(Table::fact_order, {id}, "status"), names[s.status]) << id;
+    for (int st = 1; st <= 5; ++st) {
+      auto it = s.first.find(st);
+      EXPECT_EQ(m.value(Table::fact_order, {id}, std::string(names[st]) + "_time"),
+                it == s.first.end() ? "\\N" : time_text(it->second))
+          << id;
+    }
+    with_status += s.status != 0;
+  }
+  EXPECT_GT(with_status, 100u);
 }
 
 }  // namespace
