@@ -146,8 +146,7 @@ class OrderOwner final : public Owner {
                                                       *d.line_no, *d.vendor_id)
                                         : fmt::format("order {} has no line {}", d.order_id, *d.line_no));
     }
-    const auto si = static_cast<size_t>(d.status);
-    if (si < 1 || si > 5) throw RuleViolation(fmt::format("status code {} unknown", si));
+    check_status(d.status);
     const int64_t t = le.event.event_time_us;
     auto& first = o.status_us[static_cast<size_t>(d.status) - 1];
     if (!first || t < *first) first = t;

@@ -47,6 +47,13 @@ events::Decimal dec_zero(uint8_t scale);
 // round-half-up(num / den) at `scale` decimals, for num >= 0, den > 0.
 events::Decimal dec_ratio(int64_t num, int64_t den, uint8_t scale);
 
+// A status the v1 contract has (the decoder guarantees it; a corrupt log
+// must not print garbage into the warehouse).
+inline void check_status(events::OrderStatus s) {
+  const int v = static_cast<int>(s);
+  if (v < 1 || v > 5) throw RuleViolation("order status code " + std::to_string(v) + " unknown");
+}
+
 int64_t floor_div(int64_t a, int64_t b);
 constexpr int64_t kWindowUs = 300'000'000;  // agg_pageviews_5m
 inline int64_t window_start_us(int64_t t_us) { return floor_div(t_us, kWindowUs) * kWindowUs; }

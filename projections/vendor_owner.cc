@@ -230,6 +230,7 @@ class VendorOwner final : public Owner {
   }
 
   void status(const LoggedEvent& le, const events::OrderStatusChanged& d) {
+    check_status(d.status);
     auto it = orders_.find(d.order_id);
     const bool addressed = d.vendor_id.has_value();  // the event names this vendor
     if (it == orders_.end())
