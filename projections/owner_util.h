@@ -70,6 +70,9 @@ void guarded(const LoggedEvent& le, std::string_view projection, const std::stri
   } catch (const std::exception& ex) {
     errors->push_back(ProjectionError{le.seq, le.event.event_id, std::string(projection), owner,
                                       std::string(to_string(le.event.type)) + ": " + ex.what()});
+  } catch (...) {
+    errors->push_back(ProjectionError{le.seq, le.event.event_id, std::string(projection), owner,
+                                      std::string(to_string(le.event.type)) + ": unknown exception"});
   }
 }
 
