@@ -2,7 +2,7 @@
 // single thread, on a generated marketplace stream already decoded in memory,
 // against a yardstick measured in the same run.
 //
-//   bench_pipeline [--days D] [--orders-per-day N] [--batch B] [--repeat R]
+//   bench_pipeline [--days D] [--orders-per-day N] [--vendors V] [--customers C] [--products P] [--batch B] [--repeat R]
 //
 // Stages, on the same decoded events:
 //   yardstick   one COPY line per event (seq, event_id, event_time): the cost
@@ -76,14 +76,21 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--days")) o.days = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--orders-per-day")) o.orders_per_day = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--vendors")) o.vendors = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--customers")) o.customers = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--products")) o.products = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) batch = std::strtoul(argv[i + 1], nullptr, 10);
     else if (!std::strcmp(argv[i], "--repeat")) repeat = std::max(1, std::atoi(argv[i + 1]));
     else {
-      std::fprintf(stderr, "usage: bench_pipeline [--days D] [--orders-per-day N] [--batch B] [--repeat R]\n");
+      std::fprintf(stderr, "usage: bench_pipeline [--days D] [--orders-per-day N] [--vendors V] [--customers C] [--products P] [--batch B] [--repeat R]\n");
       return 2;
     }
   }
   if (batch == 0) batch = 1;
+  if (Status st = tools::validate(o); !st.ok()) {
+    std::fprintf(stderr, "generator options: %s\n", st.error().message.c_str());
+    return 2;
+  }
   auto t0 = Clock::now();
   std::vector<LoggedEvent> events = decoded_stream(o);
   std::printf("stream: %zu events (%d days, %d vendors, %d customers, %d products, %d orders/day), "
