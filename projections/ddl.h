@@ -39,9 +39,6 @@ inline constexpr std::string_view kErrorsTable = "projection_errors";
 inline constexpr std::string_view kSkipsTable = "projection_skips";
 inline constexpr std::string_view kVendorRolesTable = "vendor_roles";
 inline constexpr std::string_view kDateTable = "dim_date";
-// SECURITY DEFINER function: the vendor_id mapped to current_user in
-// vendor_roles (null for any other role). The RLS policies call it.
-inline constexpr std::string_view kCurrentVendorFunction = "current_vendor_id";
 
 // What a vendor role may read, as GRANT statements to `role` (a quoted
 // identifier): USAGE on the schema, SELECT on the vendor-scoped tables (RLS
