@@ -270,8 +270,8 @@ Status PgWriter::Impl::run(const std::function<Status(pqxx::connection&, int)>& 
       failure = "commit outcome unknown: " + one_line(e.what());
     } catch (const pqxx::sql_error& e) {
       if (!connection_state(e.sqlstate()))
-        return Error{fmt::format("PostgreSQL ({}) failed {}: {} (SQLSTATE {})", where, step, first_line(e.what()),
-                                 e.sqlstate())};
+        return Error{fmt::format("PostgreSQL ({}) failed {}: {}{}", where, step, first_line(e.what()),
+                                 e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")")};
       failure = first_line(e.what());
     } catch (const std::exception& e) {
       return Error{fmt::format("PostgreSQL ({}) failed {}: {}", where, step, first_line(e.what()))};
