@@ -260,8 +260,10 @@ Status PgWriter::Impl::run(const std::function<Status(pqxx::connection&, int)>& 
       if (!conn || !conn->is_open()) {
         step = "connecting";
         conn = std::make_unique<pqxx::connection>(options.dsn);
-        // IF NOT EXISTS would print a NOTICE per existing object.
-        pqxx::nontransaction(*conn).exec0("SET client_min_messages = warning");
+        // IF NOT EXISTS would print a NOTICE per existing object. Staging
+        // tables live in temp_buffers (default 8 MB): room for large batches
+        // (settable only before the session's first temp table access).
+        pqxx::nontransaction(*conn).exec0("SET client_min_messages = warning; SET temp_buffers = '256MB'");
       }
       return body(*conn, attempt);
     } catch (const pqxx::broken_connection& e) {
