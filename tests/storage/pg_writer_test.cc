@@ -328,6 +328,15 @@ TEST(PgWriter, BadOrRefusedConnectionSaysWhere) {
   ASSERT_FALSE(w.ok());
   EXPECT_NE(w.error().message.find("malformed"), std::string::npos) << w.error().message;
   EXPECT_NE(w.error().message.find("hots"), std::string::npos) << w.error().message;
+  // A login the server refuses does not heal by waiting: no retries.
+  o = options(60);
+  o.dsn += " dbname=no_such_db";
+  auto t0 = std::chrono::steady_clock::now();
+  w = PgWriter::connect(o, s);
+  ASSERT_FALSE(w.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_NE(w.error().message.find("\"no_such_db\" does not exist"), std::string::npos) << w.error().message;
+  EXPECT_NE(w.error().message.find("dbname=no_such_db"), std::string::npos) << w.error().message;
   EXPECT_EQ(describe_dsn("postgresql://u:pw@db.example:6543/sales"), "host=db.example port=6543 dbname=sales user=u");
 }
 
