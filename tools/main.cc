@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   register_ingest(app, g);
   register_log(app, g);
   register_quarantine(app, g);
+  register_init_db(app, g);
+  register_grant_vendor(app, g);
+  register_projection(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
