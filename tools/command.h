@@ -47,5 +47,7 @@ void register_generate(CLI::App& app, GlobalOptions& g);
 void register_ingest(CLI::App& app, GlobalOptions& g);
 void register_log(CLI::App& app, GlobalOptions& g);
 void register_quarantine(CLI::App& app, GlobalOptions& g);
+void register_run(CLI::App& app, GlobalOptions& g);
+void register_demo(CLI::App& app, GlobalOptions& g);
 
 }  // namespace lh::tools

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   register_ingest(app, g);
   register_log(app, g);
   register_quarantine(app, g);
+  register_run(app, g);
+  register_demo(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
