@@ -193,7 +193,7 @@ Result<Schema> Schema::make(const WarehouseOptions& options) {
   vp.columns = {col("vendor_id", ColType::text, false), col("date_key", ColType::integer, false),
                 col("currency", ColType::text), col("orders", ColType::bigint, false),
                 col("lines", ColType::bigint, false), col("units", ColType::bigint, false),
-                col("revenue", ColType::numeric, false), col("cancelled_lines", ColType::bigint, false),
+                col("revenue", ColType::numeric), col("cancelled_lines", ColType::bigint, false),
                 col("returned_lines", ColType::bigint, false), col("reviews", ColType::bigint, false),
                 col("avg_stars", ColType::numeric), col("stockouts", ColType::bigint, false)};
   vp.key_columns = 2;

@@ -1,0 +1,45 @@
+// Internal to projections/: a Dimension (scd2.h) as an owner hosts it —
+// applies the owner's dimension events under the poison-event guard,
+// answers look-ups, and accumulates the row changes of a batch until flush
+// (upserts deduplicated per sk, later wins; deletes; repoints in order).
+// Used by the customer and product shards and by each vendor owner.
+#pragma once
+
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "projections/pipeline.h"
+#include "projections/scd2.h"
+
+namespace lh::projections::detail {
+
+class DimensionHost {
+ public:
+  DimensionHost(Dim dim, const Schema& schema);
+
+  // A dimension event of this dimension; a failure becomes a ProjectionError
+  // of projection "dimensions" owned by `owner`.
+  void apply(const LoggedEvent& le, const std::string& owner, std::vector<ProjectionError>* errors);
+  // The sk of the version valid at the look-up's time (an inferred member
+  // is created when the member is unknown); segment/region when asked.
+  LookupAnswer answer(const Lookup& l);
+  // Appends the accumulated dim_<name> rows and repoints, and forgets them.
+  void flush(RowBatch* out);
+  size_t memory_bytes() const;
+  const Dimension& dimension() const { return dim_; }
+
+ private:
+  void take(DimChanges& changes);
+
+  Dimension dim_;
+  DimChanges scratch_;
+  // sk -> its latest row in this batch (nullopt: deleted); order = first seen.
+  std::unordered_map<int64_t, std::optional<VersionRow>> pending_;
+  std::vector<int64_t> pending_order_;
+  std::vector<Repoint> repoints_;
+  size_t state_bytes_ = 0;  // estimate of the Dimension's heap, see memory_bytes()
+  std::optional<size_t> segment_attr_, region_attr_;
+};
+
+}  // namespace lh::projections::detail

@@ -1,0 +1,153 @@
+// DimensionHost (dimension_host.h) and the customer/product shard owners:
+// stage 1 only (their dimension events and the look-ups of their members);
+// they take no stage-2 work.
+#include <fmt/format.h>
+
+#include "projections/dimension_host.h"
+#include "projections/owner_util.h"
+
+namespace lh::projections::detail {
+
+namespace {
+Dimension make_dim(Dim d, const Schema& schema) {
+  auto made = Dimension::make(d, schema.options().policies[static_cast<int>(d)]);
+  // Schema::make validated the policies; a failure here is a bug.
+  if (!made.ok()) throw std::logic_error("dimension policy: " + made.error().message);
+  return std::move(made).value();
+}
+// Rough heap cost of one stored change event of a member (scd2.h: ~56 bytes
+// per entry plus the packed attribute text, 16 per version key).
+constexpr size_t kEntryBytes = 56 + 16;
+constexpr size_t kMemberBytes = 96;  // hash node, Member vectors, id string
+}  // namespace
+
+DimensionHost::DimensionHost(Dim dim, const Schema& schema)
+    : dim_(make_dim(dim, schema)) {
+  if (dim == Dim::customer) {
+    segment_attr_ = attr_index(dim, "segment");
+    region_attr_ = attr_index(dim, "region");
+  }
+}
+
+void DimensionHost::take(DimChanges& c) {
+  for (auto& row : c.upserts) {
+    auto [it, fresh] = pending_.try_emplace(row.sk);
+    if (fresh) pending_order_.push_back(row.sk);
+    it->second = std::move(row);
+  }
+  for (int64_t sk : c.deleted_sks) {
+    auto [it, fresh] = pending_.try_emplace(sk);
+    if (fresh) pending_order_.push_back(sk);
+    it->second.reset();
+  }
+  for (auto& r : c.repoints) repoints_.push_back(std::move(r));
+  c.upserts.clear();
+  c.deleted_sks.clear();
+  c.repoints.clear();
+}
+
+void DimensionHost::apply(const LoggedEvent& le, const std::string& owner,
+                          std::vector<ProjectionError>* errors) {
+  guarded(le, "dimensions", owner, errors, [&] {
+    auto change = changes_of(le.event);
+    if (!change || change->dim != dim_.dim())
+      throw RuleViolation(fmt::format("not an event of dim_{}", to_string(dim_.dim())));
+    const bool known = dim_.sk_at(change->natural_id, le.event.event_time_us).has_value();
+    Status st = dim_.apply(*change, le.event.event_time_us, le.seq, &scratch_);
+    if (!st.ok()) {
+      scratch_ = DimChanges{};
+      throw RuleViolation(st.error().message);
+    }
+    size_t bytes = kEntryBytes;
+    for (const auto& a : change->changes) bytes += a.value.size() + 2;
+    if (!known) bytes += kMemberBytes + change->natural_id.size();
+    state_bytes_ += bytes;
+    take(scratch_);
+  });
+}
+
+LookupAnswer DimensionHost::answer(const Lookup& l) {
+  LookupAnswer a;
+  const bool known = dim_.sk_at(l.natural_id, l.t_us).has_value();
+  a.sk = dim_.sk_for_fact(l.natural_id, l.t_us, l.seq, &scratch_);
+  if (!known) state_bytes_ += kEntryBytes + kMemberBytes + l.natural_id.size();
+  take(scratch_);
+  if (l.want_segment_region && segment_attr_ && region_attr_) {
+    // Rare (alerts only): fold the member's versions to read the attributes
+    // of the one the fact references, as known now.
+    for (const auto& v : dim_.versions(l.natural_id)) {
+      if (v.sk != a.sk) continue;
+      a.segment = v.attrs[*segment_attr_];
+      a.region = v.attrs[*region_attr_];
+      break;
+    }
+  }
+  return a;
+}
+
+void DimensionHost::flush(RowBatch* out) {
+  const Table t = dim_table(dim_.dim());
+  TableRows& ups = out->upserts[static_cast<size_t>(t)];
+  TableRows& dels = out->deletes[static_cast<size_t>(t)];
+  for (int64_t sk : pending_order_) {
+    const auto& row = pending_.at(sk);
+    if (!row) {
+      CopyLine(dels.copy).integer(sk).end();
+      ++dels.rows;
+      continue;
+    }
+    CopyLine l(ups.copy);
+    l.integer(row->sk).text(row->natural_id);
+    for (const auto& a : row->attrs) l.text_or_null(a);
+    for (const auto& a : row->previous_attrs) l.text_or_null(a);
+    l.time_us(row->valid_from_us).time_us(row->valid_to_us).boolean(row->is_current);
+    l.integer(row->version).boolean(row->is_deleted).boolean(row->is_inferred);
+    l.end();
+    ++ups.rows;
+  }
+  pending_.clear();
+  pending_order_.clear();
+  for (auto& r : repoints_) out->repoints.push_back(std::move(r));
+  repoints_.clear();
+}
+
+size_t DimensionHost::memory_bytes() const { return sizeof(*this) + state_bytes_; }
+
+namespace {
+
+class DimensionShardOwner final : public Owner {
+ public:
+  DimensionShardOwner(const OwnerKey& key, const Schema& schema)
+      : name_(key.to_string()),
+        host_(key.kind == OwnerKey::Kind::customer_shard ? Dim::customer : Dim::product, schema) {}
+
+  void stage1(const Plan& plan, const std::vector<WorkItem>& items,
+              std::vector<LookupAnswer>* answers) override {
+    for (const WorkItem& w : items) {
+      if (w.kind == WorkItem::Kind::lookup)
+        (*answers)[w.index] = host_.answer(plan.lookups[w.index]);
+      else
+        host_.apply((*plan.events)[w.index], name_, &errors_);
+    }
+  }
+  void stage2(const Plan&, const std::vector<WorkItem>&, const std::vector<LookupAnswer>&) override {}
+  void flush(RowBatch* out) override {
+    host_.flush(out);
+    for (auto& e : errors_) out->errors.push_back(std::move(e));
+    errors_.clear();
+  }
+  size_t memory_bytes() const override { return sizeof(*this) + host_.memory_bytes(); }
+
+ private:
+  std::string name_;
+  DimensionHost host_;
+  std::vector<ProjectionError> errors_;
+};
+
+}  // namespace
+
+std::unique_ptr<Owner> make_dimension_owner(const OwnerKey& key, const Schema& schema) {
+  return std::make_unique<DimensionShardOwner>(key, schema);
+}
+
+}  // namespace lh::projections::detail
