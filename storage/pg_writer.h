@@ -83,10 +83,18 @@ class PgWriter {
   Status grant_vendor(const std::string& vendor_id, const std::string& role,
                       const std::string& password);
 
- private:
+  // Internals (storage/pg_writer_impl.h), named here so the writer's
+  // helper functions can take it; not for callers.
   struct Impl;
+
+ private:
   explicit PgWriter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Where a connection string points, without its password, for messages:
+// "host=db1 port=5432 dbname=dwh user=lh" (libpq defaults and PG* variables
+// fill what the string leaves out). A malformed string: libpq's complaint.
+std::string describe_dsn(const std::string& dsn);
 
 }  // namespace lh::storage

@@ -1,0 +1,355 @@
+// PgWriter: connection, retries and apply(). Admin verbs: pg_admin.cc.
+#include "storage/pg_writer.h"
+
+#include <libpq-fe.h>
+#include <pqxx/tablewriter>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "projections/ddl.h"
+#include "storage/pg_writer_impl.h"
+
+namespace lh::storage {
+
+using projections::CopyLine;
+using projections::quote_ident;
+using projections::Repoint;
+using projections::RowBatch;
+using projections::TableSpec;
+
+namespace {
+
+// First line of a libpq/libpqxx message, without "ERROR:  " and the newline.
+std::string first_line(std::string m) {
+  if (m.rfind("ERROR:  ", 0) == 0) m.erase(0, 8);
+  auto nl = m.find('\n');
+  if (nl != std::string::npos) m.erase(nl);
+  return m;
+}
+
+// Whole libpq message on one line (connection failures span two lines).
+std::string one_line(std::string m) {
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  std::string out;
+  for (char c : m) {
+    if (c == '\n' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// SQLSTATE class 08 (connection exception) and 57P01..57P03 (admin/crash
+// shutdown, cannot connect now): the server went away or is (re)starting.
+bool connection_state(const std::string& sqlstate) {
+  return sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+}
+
+std::string stage_name(const TableSpec& t, const char* kind) { return fmt::format("pg_temp.lh_{}_{}", kind, t.name); }
+constexpr const char* kRepointStage = "pg_temp.lh_repoint";
+
+// Temporary staging tables of this session: per upserted table its shape
+// (LIKE), per table its key (deletes), and the repoints. ON COMMIT DELETE
+// ROWS empties them at every commit.
+void create_staging(PgWriter::Impl& w, pqxx::work& tx) {
+  w.step = "creating the temporary staging tables";
+  for (const auto& t : w.schema.tables()) {
+    if (!t.insert_only)
+      tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DELETE ROWS",
+                           stage_name(t, "up"), w.q(t.name)));
+    tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS AS SELECT {} FROM {} WITH NO DATA",
+                         stage_name(t, "del"), projections::key_list(t), w.q(t.name)));
+  }
+  tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (wave integer NOT NULL, dim smallint NOT NULL, "
+                       "natural_id text NOT NULL, from_ts timestamptz NOT NULL, to_ts timestamptz NOT NULL, "
+                       "sk bigint NOT NULL) ON COMMIT DELETE ROWS",
+                       kRepointStage));
+}
+
+std::string key_match(const TableSpec& t, const char* a, const char* b) {
+  std::string out;
+  for (size_t i = 0; i < t.key_columns; ++i)
+    out += fmt::format("{}{}.{} = {}.{}", i ? " AND " : "", a, quote_ident(t.columns[i].name), b,
+                       quote_ident(t.columns[i].name));
+  return out;
+}
+
+// INSERT ... ON CONFLICT DO UPDATE of the merge_update columns only (the sk
+// columns of facts keep what repoints gave them), skipping rows that would
+// not change.
+std::string merge_sql(PgWriter::Impl& w, const TableSpec& t) {
+  std::string set, mine, theirs;
+  for (size_t i = t.key_columns; i < t.columns.size(); ++i) {
+    if (!t.columns[i].merge_update) continue;
+    std::string c = quote_ident(t.columns[i].name);
+    set += fmt::format("{}{} = EXCLUDED.{}", set.empty() ? "" : ", ", c, c);
+    mine += fmt::format("{}t.{}", mine.empty() ? "" : ", ", c);
+    theirs += fmt::format("{}EXCLUDED.{}", theirs.empty() ? "" : ", ", c);
+  }
+  std::string action = set.empty() ? "NOTHING"
+                                   : fmt::format("UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})", set,
+                                                 mine, theirs);
+  return fmt::format("INSERT INTO {} AS t SELECT * FROM {} ON CONFLICT ({}) DO {}", w.q(t.name),
+                     stage_name(t, "up"), projections::key_list(t), action);
+}
+
+// Splits repoints into waves applied one after the other: a repoint joins
+// the current wave unless its range overlaps one of the same member already
+// in it (then order matters and it opens the next wave). Usually one wave.
+std::vector<int> repoint_waves(const std::vector<Repoint>& rs) {
+  std::vector<int> wave(rs.size());
+  std::map<std::pair<int, std::string>, std::vector<std::pair<int64_t, int64_t>>> current;
+  int w = 0;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    auto& ranges = current[{static_cast<int>(rs[i].dim), rs[i].natural_id}];
+    bool overlaps = std::any_of(ranges.begin(), ranges.end(), [&](const auto& r) {
+      return rs[i].from_us < r.second && r.first < rs[i].to_us;
+    });
+    if (overlaps) {
+      ++w;
+      current.clear();
+    }
+    current[{static_cast<int>(rs[i].dim), rs[i].natural_id}].push_back({rs[i].from_us, rs[i].to_us});
+    wave[i] = w;
+  }
+  return wave;
+}
+
+void apply_repoints(PgWriter::Impl& w, pqxx::work& tx, const std::vector<Repoint>& rs) {
+  if (rs.empty()) return;
+  std::vector<int> wave = repoint_waves(rs);
+  std::string lines;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    CopyLine l(lines);
+    l.integer(wave[i]).integer(static_cast<int>(rs[i].dim)).text(rs[i].natural_id);
+    l.time_us(rs[i].from_us).time_us(rs[i].to_us).integer(rs[i].sk).end();
+  }
+  w.step = "staging repoints";
+  copy_lines(tx, kRepointStage, lines);
+  for (int k = 0; k <= wave.back(); ++k) {
+    bool dims[projections::kDimCount] = {};
+    for (size_t i = 0; i < rs.size(); ++i)
+      if (wave[i] == k) dims[static_cast<int>(rs[i].dim)] = true;
+    for (const auto& t : w.schema.tables())
+      for (const auto& ref : t.sk_refs) {
+        if (!dims[static_cast<int>(ref.dim)]) continue;
+        w.step = fmt::format("repointing {}.{}", w.q(t.name), ref.sk_column);
+        std::string sk = quote_ident(ref.sk_column), id = quote_ident(ref.id_column),
+                    time = quote_ident(ref.time_column);
+        tx.exec0(fmt::format("UPDATE {} AS t SET {} = r.sk FROM {} r WHERE r.wave = {} AND r.dim = {} "
+                             "AND t.{} = r.natural_id AND t.{} >= r.from_ts AND t.{} < r.to_ts "
+                             "AND t.{} IS DISTINCT FROM r.sk",
+                             w.q(t.name), sk, kRepointStage, k, static_cast<int>(ref.dim), id, time, time, sk));
+      }
+  }
+}
+
+void apply_errors(PgWriter::Impl& w, pqxx::work& tx, const std::vector<projections::ProjectionError>& errors) {
+  if (errors.empty()) return;
+  std::string lines;
+  for (const auto& e : errors) {
+    CopyLine l(lines);
+    l.integer(static_cast<int64_t>(e.seq)).text(e.event_id).text(e.projection).text(e.owner).text(e.message).end();
+  }
+  w.step = fmt::format("recording projection errors in {}", w.q(projections::kErrorsTable));
+  copy_lines(tx, w.q(projections::kErrorsTable), lines);
+}
+
+// One batch: deletes, upserts (staging + merge, or straight COPY for
+// insert_only tables), repoints in order, errors. `dirty` marks staging
+// tables already filled in this transaction (several batches).
+void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vector<bool>& dirty) {
+  const auto& tables = w.schema.tables();
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const TableSpec& t = tables[i];
+    if (!b.deletes[i].empty()) {
+      w.step = fmt::format("deleting from {}", w.q(t.name));
+      std::string stage = stage_name(t, "del");
+      if (dirty[2 * i + 1]) tx.exec0("TRUNCATE " + stage);
+      copy_lines(tx, stage, b.deletes[i].copy);
+      dirty[2 * i + 1] = true;
+      tx.exec0(fmt::format("DELETE FROM {} AS t USING {} AS d WHERE {}", w.q(t.name), stage, key_match(t, "t", "d")));
+    }
+    if (b.upserts[i].empty()) continue;
+    if (t.insert_only) {
+      w.step = fmt::format("copying rows into {}", w.q(t.name));
+      copy_lines(tx, w.q(t.name), b.upserts[i].copy);
+      continue;
+    }
+    w.step = fmt::format("merging upserts into {}", w.q(t.name));
+    std::string stage = stage_name(t, "up");
+    if (dirty[2 * i]) tx.exec0("TRUNCATE " + stage);
+    copy_lines(tx, stage, b.upserts[i].copy);
+    dirty[2 * i] = true;
+    tx.exec0(merge_sql(w, t));
+  }
+  apply_repoints(w, tx, b.repoints);
+  if (!b.repoints.empty()) tx.exec0(std::string("TRUNCATE ") + kRepointStage);
+  apply_errors(w, tx, b.errors);
+}
+
+std::string libpq_default(const char* env, const char* fallback) {
+  const char* v = std::getenv(env);
+  return v && *v ? v : fallback;
+}
+
+}  // namespace
+
+std::string describe_dsn(const std::string& dsn) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+  if (!opts) {
+    std::string m = err ? one_line(err) : "out of memory";
+    PQfreemem(err);
+    return "malformed connection string (" + m + ")";
+  }
+  std::map<std::string, std::string> kv;
+  for (PQconninfoOption* o = opts; o->keyword; ++o)
+    if (o->val && *o->val) kv[o->keyword] = o->val;
+  PQconninfoFree(opts);
+  auto get = [&](const char* k, const char* env, const char* fallback) {
+    auto it = kv.find(k);
+    return it != kv.end() ? it->second : libpq_default(env, fallback);
+  };
+  return fmt::format("host={} port={} dbname={} user={}", get("host", "PGHOST", "/var/run/postgresql"),
+                     get("port", "PGPORT", "5432"), get("dbname", "PGDATABASE", "(user name)"),
+                     get("user", "PGUSER", "(OS user)"));
+}
+
+void copy_lines(pqxx::work& tx, const std::string& table, const std::string& lines) {
+  if (lines.empty()) return;
+  // COPY's protocol does not tie messages to rows, so several lines go in one
+  // write. tablewriter is libpqxx 6.4's public raw-line COPY writer
+  // (stream_to's write_raw_line is private); it adds the final newline.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  pqxx::tablewriter out(tx, table);
+  constexpr size_t kChunk = 1 << 20;
+  size_t pos = 0;
+  while (pos < lines.size()) {
+    size_t end = std::min(lines.size(), pos + kChunk);
+    if (end < lines.size()) end = lines.find('\n', end - 1) + 1;  // whole lines per chunk
+    out.write_raw_line(lines.substr(pos, end - pos - 1));         // without the last '\n'
+    pos = end;
+  }
+  out.complete();
+#pragma GCC diagnostic pop
+}
+
+std::string PgWriter::Impl::q(std::string_view name) const { return projections::qualified(schema, name); }
+
+bool PgWriter::Impl::initialized(pqxx::work& tx) {
+  step = "reading the checkpoint";
+  return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", q(projections::kCheckpointTable))[0].as<bool>();
+}
+
+Status PgWriter::Impl::run(const std::function<Status(pqxx::connection&, int)>& body) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  int64_t delay_ms = 100;
+  for (int attempt = 1;; ++attempt) {
+    std::string failure;
+    try {
+      if (!conn || !conn->is_open()) {
+        step = "connecting";
+        conn = std::make_unique<pqxx::connection>(options.dsn);
+        // IF NOT EXISTS would print a NOTICE per existing object.
+        pqxx::nontransaction(*conn).exec0("SET client_min_messages = warning");
+      }
+      return body(*conn, attempt);
+    } catch (const pqxx::broken_connection& e) {
+      failure = one_line(e.what());
+    } catch (const pqxx::in_doubt_error& e) {
+      failure = "commit outcome unknown: " + one_line(e.what());
+    } catch (const pqxx::sql_error& e) {
+      if (!connection_state(e.sqlstate()))
+        return Error{fmt::format("PostgreSQL ({}) failed {}: {} (SQLSTATE {})", where, step, first_line(e.what()),
+                                 e.sqlstate())};
+      failure = first_line(e.what());
+    } catch (const std::exception& e) {
+      return Error{fmt::format("PostgreSQL ({}) failed {}: {}", where, step, first_line(e.what()))};
+    }
+    conn.reset();
+    staged_backend = 0;
+    auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    if (elapsed_ms + delay_ms > int64_t{options.retry_for_s} * 1000)
+      return Error{fmt::format("cannot reach PostgreSQL ({}) while {}: {}{}", where, step, failure,
+                               options.retry_for_s > 0
+                                   ? fmt::format(" (gave up after {} attempts in {:.1f} s)", attempt, elapsed_ms / 1e3)
+                                   : "")};
+    if (options.on_retry) options.on_retry(failure, attempt, delay_ms);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    delay_ms = std::min<int64_t>(delay_ms * 2, 5000);
+  }
+}
+
+Result<std::unique_ptr<PgWriter>> PgWriter::connect(const PgOptions& options, const projections::Schema& schema) {
+  char* err = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(options.dsn.c_str(), &err);
+  if (!parsed) {
+    std::string m = err ? one_line(err) : "out of memory";
+    PQfreemem(err);
+    return Error{fmt::format("PostgreSQL connection string '{}' is malformed: {}", options.dsn, m)};
+  }
+  PQconninfoFree(parsed);
+  auto impl = std::make_unique<Impl>(options, schema);
+  impl->where = describe_dsn(options.dsn);
+  Status st = impl->run([](pqxx::connection&, int) { return Status::Ok(); });
+  if (!st.ok()) return st.error();
+  return std::unique_ptr<PgWriter>(new PgWriter(std::move(impl)));
+}
+
+PgWriter::PgWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PgWriter::~PgWriter() = default;
+
+Status PgWriter::apply(const std::vector<const RowBatch*>& batches) {
+  if (batches.empty()) return Status::Ok();
+  for (size_t i = 1; i < batches.size(); ++i)
+    if (batches[i]->after_seq != batches[i - 1]->last_seq)
+      return Error{fmt::format("apply: batch {} starts after seq {} but batch {} ended at seq {} (not consecutive)",
+                               i, batches[i]->after_seq, i - 1, batches[i - 1]->last_seq)};
+  const uint64_t after = batches.front()->after_seq, last = batches.back()->last_seq;
+  Impl& w = *impl_;
+  return w.run([&](pqxx::connection& c, int attempt) -> Status {
+    pqxx::work tx(c);
+    if (!w.initialized(tx))
+      return Error{fmt::format("warehouse schema {} in PostgreSQL ({}) is not initialized: run `ledgerhouse init-db`",
+                               quote_ident(w.schema.options().schema), w.where)};
+    auto rows = tx.exec(fmt::format("SELECT projection, last_seq FROM {} ORDER BY projection FOR UPDATE",
+                                    w.q(projections::kCheckpointTable)));
+    bool all_after = true, all_last = true;
+    std::string seen;
+    for (const auto& r : rows) {
+      auto seq = r[1].as<uint64_t>();
+      all_after = all_after && seq == after;
+      all_last = all_last && seq == last;
+      seen += fmt::format("{}{}={}", seen.empty() ? "" : ", ", r[0].c_str(), seq);
+    }
+    // A retry after a commit whose acknowledgement was lost finds the
+    // checkpoint already moved: the batches are in, nothing to do.
+    if (attempt > 1 && all_last && !rows.empty()) return Status::Ok();
+    if (!all_after || rows.empty())
+      return Error{fmt::format("apply: batches start after seq {} but the warehouse checkpoint is {} ({}); "
+                               "nothing written",
+                               after, seen.empty() ? "empty" : seen, w.q(projections::kCheckpointTable))};
+    if (w.staged_backend != c.backendpid()) create_staging(w, tx);
+    std::vector<bool> dirty(2 * w.schema.tables().size(), false);
+    for (const RowBatch* b : batches) apply_batch(w, tx, *b, dirty);
+    w.step = "updating the checkpoint";
+    tx.exec_params0(fmt::format("UPDATE {} SET last_seq = $1, updated_at = now()", w.q(projections::kCheckpointTable)),
+                    static_cast<int64_t>(last));
+    w.step = "committing";
+    tx.commit();
+    w.staged_backend = c.backendpid();
+    return Status::Ok();
+  });
+}
+
+}  // namespace lh::storage

@@ -1,0 +1,45 @@
+// Internals shared by pg_writer.cc (connection, retries, apply) and
+// pg_admin.cc (init-db, projection control, vendor roles). Not a public
+// interface: include pg_writer.h.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "storage/pg_writer.h"
+
+namespace lh::storage {
+
+struct PgWriter::Impl {
+  PgOptions options;
+  projections::Schema schema;
+  std::string where;  // describe_dsn(options.dsn)
+  std::unique_ptr<pqxx::connection> conn;
+  int staged_backend = 0;  // backend pid whose temp staging tables exist (0: none)
+  // What the statement being run does ("merging upserts into dwh.fact_stock"),
+  // so an SQL error names the table.
+  std::string step;
+
+  Impl(PgOptions o, projections::Schema s) : options(std::move(o)), schema(std::move(s)) {}
+
+  // Runs body(conn, attempt) until it returns, reconnecting on a lost or
+  // refused connection with backoff (100 ms doubling to 5 s) for up to
+  // options.retry_for_s and calling on_retry before each wait. body runs its
+  // own transaction, so a retry re-runs the whole of it. Any other libpqxx
+  // error becomes an Error naming `step` and PostgreSQL's message.
+  Status run(const std::function<Status(pqxx::connection&, int attempt)>& body);
+
+  std::string q(std::string_view name) const;  // schema-qualified, quoted
+  // The checkpoint table exists (init-db has run on this schema).
+  bool initialized(pqxx::work& tx);
+};
+
+// COPY text lines (each ending with '\n') into `table` (qualified), in large
+// chunks rather than line by line.
+void copy_lines(pqxx::work& tx, const std::string& table, const std::string& lines);
+
+}  // namespace lh::storage
