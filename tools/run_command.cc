@@ -20,7 +20,7 @@ std::atomic<bool> g_stop{false};
 
 // First SIGINT/SIGTERM: finish the batch in hand, apply it, exit 0.
 // Second: leave at once (the warehouse is consistent at every checkpoint).
-extern "C" void on_stop_signal(int) {
+extern "C" void on_run_stop_signal(int) {
   if (g_stop.exchange(true)) _exit(130);
 }
 
@@ -83,8 +83,8 @@ std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
 }
 
 void run_projection_command(const RunArgs& a, GlobalOptions& g) {
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_run_stop_signal);
+  std::signal(SIGTERM, on_run_stop_signal);
   projections::Schema schema = warehouse_schema(g);
   auto writer = connect_warehouse(g, schema);
   auto cp = writer->checkpoint();
