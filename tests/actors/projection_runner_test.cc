@@ -1,0 +1,257 @@
+// The CAF projection (actors/projection_runner.h) against the reference
+// Pipeline: same RowBatches byte for byte, same warehouse in a real
+// PostgreSQL, across a stop + warm-up, a poison event and a PostgreSQL
+// restart in the middle of a run.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "actors/projection_runner.h"
+#include "storage/ingest_pipeline.h"
+#include "tests/actors/warehouse_compare.h"
+#include "tests/tools/cli_harness.h"
+#include "tools/generator.h"
+
+namespace lh::testing {
+namespace {
+
+using actors::ProjectionSink;
+using actors::RunnerOptions;
+using projections::RowBatch;
+
+std::unique_ptr<storage::EventLog> log_of_file(const std::string& dir, const std::string& ndjson) {
+  storage::LogOptions lo;
+  lo.dir = dir;
+  lo.durability = storage::Durability::nosync;
+  auto log = storage::EventLog::open(lo);
+  EXPECT_TRUE(log.ok()) << log.error().message;
+  auto r = storage::ingest_ndjson(**log, ndjson, {});
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  return std::move(*log);
+}
+
+ProjectionSink sink_of(storage::PgWriter* w) {
+  ProjectionSink s;
+  s.apply = [w](const std::vector<const RowBatch*>& b) { return w->apply(b); };
+  return s;
+}
+
+class ProjectionRunner : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    cluster_ = start_test_cluster(*dir_ / "pg").release();
+    ASSERT_NE(cluster_, nullptr);
+    dsn_ = cluster_->dsn("postgres");
+    tools::GeneratorOptions g;
+    g.days = 2;
+    g.orders_per_day = 1500;
+    g.seed = 11;
+    std::string file = *dir_ / "stream.ndjson";
+    std::FILE* f = std::fopen(file.c_str(), "wb");
+    ASSERT_TRUE(f);
+    auto r = tools::generate_to_file(g, f);
+    std::fclose(f);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    log_ = log_of_file(*dir_ / "log", file).release();
+    project_reference(*log_, dsn_, schema_named("reference"), 997);
+  }
+  static void TearDownTestSuite() {
+    delete log_;
+    delete cluster_;
+    delete dir_;
+  }
+  static TempDir* dir_;
+  static storage::PgCluster* cluster_;
+  static storage::EventLog* log_;
+  static std::string dsn_;
+};
+TempDir* ProjectionRunner::dir_;
+storage::PgCluster* ProjectionRunner::cluster_;
+storage::EventLog* ProjectionRunner::log_;
+std::string ProjectionRunner::dsn_;
+
+TEST_F(ProjectionRunner, ReferenceIsNotTrivial) {
+  EXPECT_GT(log_->last_seq(), 50000u);
+  for (const char* t : {"dim_vendor", "dim_customer", "dim_product", "fact_order_line", "fact_order",
+                        "fact_clickstream", "fact_stock", "fact_vendor_performance", "agg_pageviews_5m"})
+    EXPECT_GT(count_rows(dsn_, "reference", t), 0u) << t;
+}
+
+TEST_F(ProjectionRunner, SameRowBatchesAsTheReferencePipeline) {
+  constexpr size_t kBatch = 1500;
+  std::vector<RowBatch> got;
+  ProjectionSink sink;
+  sink.apply = [&](const std::vector<const RowBatch*>& batches) {
+    for (const RowBatch* b : batches) got.push_back(*b);
+    return Status{};
+  };
+  RunnerOptions o;
+  o.batch_events = kBatch;
+  o.until_caught_up = true;
+  auto r = actors::run_projection(*log_, schema_named("unused"), sink, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->last.applied_seq, log_->last_seq());
+  EXPECT_FALSE(r->stopped);
+
+  projections::Pipeline ref(schema_named("unused"));
+  auto reader = log_->reader(1);
+  size_t i = 0;
+  for (;; ++i) {
+    auto events = std::make_shared<projections::EventBatch>();
+    while (events->size() < kBatch) {
+      auto e = reader->next();
+      ASSERT_TRUE(e.ok());
+      if (!e->has_value()) break;
+      events->push_back({(*e)->seq, (*e)->ingest_time_us, std::move((*e)->event)});
+    }
+    if (events->empty()) break;
+    RowBatch want;
+    ref.project(events, {}, &want);
+    ASSERT_LT(i, got.size());
+    const RowBatch& g = got[i];
+    SCOPED_TRACE("batch " + std::to_string(i));
+    EXPECT_EQ(g.after_seq, want.after_seq);
+    EXPECT_EQ(g.last_seq, want.last_seq);
+    EXPECT_EQ(g.events, want.events);
+    for (int t = 0; t < projections::kTableCount; ++t) {
+      ASSERT_EQ(g.upserts[t].copy, want.upserts[t].copy) << "upserts of table " << t;
+      ASSERT_EQ(g.deletes[t].copy, want.deletes[t].copy) << "deletes of table " << t;
+    }
+    ASSERT_EQ(g.repoints, want.repoints);
+    ASSERT_EQ(g.errors.size(), want.errors.size());
+  }
+  EXPECT_EQ(i, got.size());
+}
+
+TEST_F(ProjectionRunner, UntilCaughtUpEqualsReferenceInPostgres) {
+  auto schema = schema_named("actors_full");
+  auto w = fresh_warehouse(dsn_, schema);
+  ASSERT_TRUE(w);
+  RunnerOptions o;
+  o.until_caught_up = true;
+  auto r = actors::run_projection(*log_, schema, sink_of(w.get()), o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->last.applied_seq, log_->last_seq());
+  // Ready batches are merged: fewer transactions than batches.
+  EXPECT_LT(r->last.applies, (log_->last_seq() + 4095) / 4096);
+  EXPECT_EQ(compare_schemas(dsn_, schema, "reference", "actors_full"), "");
+}
+
+TEST_F(ProjectionRunner, StopThenResumeWarmsUpTheOwnersAndEqualsReference) {
+  auto schema = schema_named("actors_resume");
+  auto w = fresh_warehouse(dsn_, schema);
+  ASSERT_TRUE(w);
+  std::atomic<bool> stop{false};
+  RunnerOptions o;
+  o.batch_events = 700;
+  o.max_events_per_apply = 2000;
+  o.until_caught_up = true;
+  o.stop = &stop;
+  o.on_progress = [&](const actors::RunProgress& p) {
+    if (p.applied_seq >= 30000) stop = true;
+  };
+  auto first = actors::run_projection(*log_, schema, sink_of(w.get()), o);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(first->stopped);
+  auto cp = w->checkpoint();
+  ASSERT_TRUE(cp.ok());
+  EXPECT_EQ(cp->last_seq, first->last.applied_seq);
+  ASSERT_GE(cp->last_seq, 30000u);
+  ASSERT_LT(cp->last_seq, log_->last_seq());
+
+  RunnerOptions again;
+  again.until_caught_up = true;
+  again.batch_events = 3000;  // other boundaries: rows must not depend on them
+  again.start_seq = cp->last_seq;
+  auto second = actors::run_projection(*log_, schema, sink_of(w.get()), again);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->last.events, log_->last_seq());  // warm-up replayed 1..checkpoint
+  EXPECT_EQ(compare_schemas(dsn_, schema, "reference", "actors_resume"), "");
+}
+
+TEST_F(ProjectionRunner, PostgresRestartMidRunLosesNothing) {
+  auto schema = schema_named("actors_restart");
+  auto w0 = fresh_warehouse(dsn_, schema);
+  ASSERT_TRUE(w0);
+  w0.reset();
+  std::atomic<int> retries{0};
+  storage::PgOptions po;
+  po.dsn = dsn_;
+  po.on_retry = [&](const std::string&, int, int64_t) { ++retries; };
+  auto w = storage::PgWriter::connect(po, schema);
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  std::atomic<bool> started{false};
+  RunnerOptions o;
+  o.batch_events = 500;
+  o.max_events_per_apply = 500;
+  o.until_caught_up = true;
+  o.on_progress = [&](const actors::RunProgress& p) {
+    if (p.applied_seq > 2000) started = true;
+  };
+  Result<actors::RunSummary> r = Error{"not run"};
+  std::thread runner([&] { r = actors::run_projection(*log_, schema, sink_of(w->get()), o); });
+  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(cluster_->kill().ok());  // like a crash of the server
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(cluster_->restart().ok());
+  runner.join();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_GT(retries.load(), 0);
+  EXPECT_EQ(r->last.applied_seq, log_->last_seq());
+  EXPECT_EQ(compare_schemas(dsn_, schema, "reference", "actors_restart"), "");
+}
+
+TEST_F(ProjectionRunner, CheckpointAheadOfTheLogIsAClearError) {
+  ProjectionSink sink;
+  sink.apply = [](const std::vector<const RowBatch*>&) { return Status{}; };
+  RunnerOptions o;
+  o.until_caught_up = true;
+  o.start_seq = log_->last_seq() + 10;
+  auto r = actors::run_projection(*log_, schema_named("unused"), sink, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("ahead of the event log"), std::string::npos) << r.error().message;
+}
+
+TEST_F(ProjectionRunner, FailingSinkFailsTheRunNamingTheSeqs) {
+  ProjectionSink sink;
+  sink.apply = [](const std::vector<const RowBatch*>&) { return Status{Error{"disk on fire"}}; };
+  RunnerOptions o;
+  o.until_caught_up = true;
+  auto r = actors::run_projection(*log_, schema_named("unused"), sink, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("projector failed: applying seqs 1.."), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("disk on fire"), std::string::npos);
+}
+
+TEST_F(ProjectionRunner, PausedProjectionWaitsAndStopEndsTheWait) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> applied{0};
+  std::vector<std::string> notices;
+  ProjectionSink sink;
+  sink.apply = [&](const std::vector<const RowBatch*>&) {
+    ++applied;
+    return Status{};
+  };
+  sink.paused = []() -> Result<bool> { return true; };
+  RunnerOptions o;
+  o.until_caught_up = true;
+  o.stop = &stop;
+  o.on_notice = [&](const std::string& n) {
+    notices.push_back(n);
+    stop = true;
+  };
+  auto r = actors::run_projection(*log_, schema_named("unused"), sink, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->stopped);
+  EXPECT_EQ(applied.load(), 0);
+  ASSERT_FALSE(notices.empty());
+  EXPECT_NE(notices[0].find("paused"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lh::testing
