@@ -25,7 +25,9 @@ namespace lh::testing {
 inline std::unique_ptr<storage::PgCluster> start_test_cluster(const std::string& dir) {
   storage::PgClusterOptions o;
   o.dir = dir;
-  o.extra_conf = "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
+  // fsync off: only the server process crashes in tests, never the OS. (Not
+  // synchronous_commit = off: a killed server would lose acknowledged commits.)
+  o.extra_conf = "fsync = off\nfull_page_writes = off\n";
   auto c = storage::PgCluster::start(o);
   if (!c.ok()) ADD_FAILURE() << "PgCluster::start: " << c.error().message;
   return c.ok() ? std::move(*c) : nullptr;
