@@ -255,3 +255,74 @@ TEST_F(ProjectionRunner, PausedProjectionWaitsAndStopEndsTheWait) {
 
 }  // namespace
 }  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+// A poison event for vendor V-1 (a status change naming a line its order does
+// not have): V-2's facts are complete, V-1's other facts too, and the poison
+// is in projection_errors with its reason.
+TEST_F(ProjectionRunner, PoisonEventOfOneVendorIsRecordedAndTheOthersAreComplete) {
+  const char* kStream[] = {
+      R"({"event_id":"e1","type":"vendor_registered","event_time":"2026-11-01T00:00:00Z","schema_version":1,"data":{"vendor_id":"V-1","name":"One","country":"DE","status":"active"}})",
+      R"({"event_id":"e2","type":"vendor_registered","event_time":"2026-11-01T00:00:01Z","schema_version":1,"data":{"vendor_id":"V-2","name":"Two","country":"FR","status":"active"}})",
+      R"({"event_id":"e3","type":"customer_registered","event_time":"2026-11-01T00:00:02Z","schema_version":1,"data":{"customer_id":"C-1","name":"Ann","region":"Bayern","country":"DE"}})",
+      R"({"event_id":"e4","type":"product_created","event_time":"2026-11-01T00:00:03Z","schema_version":1,"data":{"product_id":"P-1","name":"Cup","category":"Home","vendor_id":"V-1","list_price":"10.00","currency":"EUR"}})",
+      R"({"event_id":"e5","type":"product_created","event_time":"2026-11-01T00:00:04Z","schema_version":1,"data":{"product_id":"P-2","name":"Pen","category":"Office","vendor_id":"V-2","list_price":"5.00","currency":"EUR"}})",
+      R"({"event_id":"e6","type":"order_placed","event_time":"2026-11-01T01:00:00Z","schema_version":1,"data":{"order_id":"O-1","customer_id":"C-1","currency":"EUR","lines":[{"line_no":1,"product_id":"P-1","vendor_id":"V-1","quantity":2,"unit_price":"10.00"},{"line_no":2,"product_id":"P-2","vendor_id":"V-2","quantity":1,"unit_price":"5.00"}]}})",
+      R"({"event_id":"e7","type":"order_status_changed","event_time":"2026-11-01T02:00:00Z","schema_version":1,"data":{"order_id":"O-1","status":"shipped","vendor_id":"V-1","line_no":7}})",
+      R"({"event_id":"e8","type":"order_status_changed","event_time":"2026-11-01T02:00:01Z","schema_version":1,"data":{"order_id":"O-1","status":"shipped","vendor_id":"V-2"}})",
+      R"({"event_id":"e9","type":"order_placed","event_time":"2026-11-01T03:00:00Z","schema_version":1,"data":{"order_id":"O-2","customer_id":"C-1","currency":"EUR","lines":[{"line_no":1,"product_id":"P-1","vendor_id":"V-1","quantity":1,"unit_price":"10.00"},{"line_no":2,"product_id":"P-2","vendor_id":"V-2","quantity":3,"unit_price":"5.00"}]}})",
+      R"({"event_id":"e10","type":"order_status_changed","event_time":"2026-11-01T04:00:00Z","schema_version":1,"data":{"order_id":"O-2","status":"approved"}})",
+  };
+  TempDir d;
+  std::string file = d / "poison.ndjson";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "wb");
+    ASSERT_TRUE(f);
+    for (const char* l : kStream) std::fprintf(f, "%s\n", l);
+    std::fclose(f);
+  }
+  auto log = log_of_file(d / "log", file);
+  ASSERT_EQ(log->last_seq(), 10u);
+  auto schema = schema_named("actors_poison");
+  auto w = fresh_warehouse(dsn_, schema);
+  ASSERT_TRUE(w);
+  RunnerOptions o;
+  o.until_caught_up = true;
+  o.batch_events = 3;  // the poison in the middle of a batch
+  auto r = actors::run_projection(*log, schema, sink_of(w.get()), o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->last.applied_seq, 10u);
+
+  pqxx::connection c(dsn_);
+  pqxx::read_transaction tx(c);
+  auto errors = tx.exec(
+      "SELECT seq, event_id, owner, message, projection FROM actors_poison.projection_errors");
+  // Every owner the event reached records it (vendor V-1 for its lines, the
+  // order shard for fact_order); nothing else is an error.
+  ASSERT_GE(errors.size(), 1u);
+  bool vendor_owner = false;
+  for (const auto& e : errors) {
+    EXPECT_EQ(e[0].as<uint64_t>(), 7u);
+    EXPECT_EQ(e[1].as<std::string>(), "e7");
+    EXPECT_NE(e[3].as<std::string>().find("no line 7"), std::string::npos) << e[3].as<std::string>();
+    vendor_owner = vendor_owner || e[2].as<std::string>() == "vendor V-1";
+  }
+  EXPECT_TRUE(vendor_owner);
+  auto lines = tx.exec(
+      "SELECT order_id, line_no, vendor_id, status FROM actors_poison.fact_order_line ORDER BY 1, 2");
+  ASSERT_EQ(lines.size(), 4u);
+  std::vector<std::string> got;
+  for (const auto& l : lines)
+    got.push_back(l[0].as<std::string>() + "/" + l[1].as<std::string>() + "/" +
+                  l[2].as<std::string>() + "/" + l[3].as<std::string>());
+  EXPECT_EQ(got, (std::vector<std::string>{"O-1/1/V-1/placed", "O-1/2/V-2/shipped",
+                                           "O-2/1/V-1/approved", "O-2/2/V-2/approved"}));
+  auto perf = tx.exec1(
+      "SELECT sum(units) FROM actors_poison.fact_vendor_performance WHERE vendor_id = 'V-2'");
+  EXPECT_EQ(perf[0].as<int64_t>(), 4);
+}
+
+}  // namespace
+}  // namespace lh::testing
