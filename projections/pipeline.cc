@@ -156,4 +156,19 @@ size_t Pipeline::memory_bytes() const {
   return n;
 }
 
+size_t Pipeline::memory_bytes(OwnerKey::Kind kind) const {
+  size_t n = 0;
+  for (const auto& [k, o] : impl_->owners)
+    if (k.kind == kind) n += o->memory_bytes();
+  return n;
+}
+
+size_t Pipeline::owner_count(OwnerKey::Kind kind) const {
+  size_t n = 0;
+  for (const auto& [k, o] : impl_->owners) n += k.kind == kind;
+  return n;
+}
+
+size_t Pipeline::router_memory_bytes() const { return impl_->router.memory_bytes(); }
+
 }  // namespace lh::projections

@@ -153,6 +153,11 @@ class Pipeline {
                RowBatch* out);
   size_t owner_count() const;
   size_t memory_bytes() const;
+  // Of the owners of one kind only (estimates, see docs/warehouse.md), and
+  // how many there are.
+  size_t memory_bytes(OwnerKey::Kind kind) const;
+  size_t owner_count(OwnerKey::Kind kind) const;
+  size_t router_memory_bytes() const;
 
  private:
   struct Impl;

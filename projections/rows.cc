@@ -41,12 +41,20 @@ void RowBatch::clear() {
   events = skipped = 0;
 }
 
+void TableRows::append(TableRows&& o) {
+  if (copy.empty()) {
+    copy.swap(o.copy);
+  } else {
+    copy += o.copy;
+  }
+  rows += o.rows;
+  o.clear();
+}
+
 void RowBatch::append(RowBatch&& o) {
   for (int i = 0; i < kTableCount; ++i) {
-    upserts[i].copy += o.upserts[i].copy;
-    upserts[i].rows += o.upserts[i].rows;
-    deletes[i].copy += o.deletes[i].copy;
-    deletes[i].rows += o.deletes[i].rows;
+    upserts[i].append(std::move(o.upserts[i]));
+    deletes[i].append(std::move(o.deletes[i]));
   }
   repoints.insert(repoints.end(), std::make_move_iterator(o.repoints.begin()),
                   std::make_move_iterator(o.repoints.end()));

@@ -35,6 +35,8 @@ struct TableRows {
   uint32_t rows = 0;  // number of lines in `copy`
   bool empty() const { return rows == 0; }
   void clear() { copy.clear(); rows = 0; }
+  // Moves o's lines to the end of these (a buffer swap when this is empty).
+  void append(TableRows&& o);
 };
 
 // An event that made a projection throw (a poison event): it is recorded in

@@ -50,14 +50,8 @@ class TrafficOwner final : public Owner {
   }
 
   void flush(RowBatch* out) override {
-    auto move_rows = [&](Table t, TableRows& rows) {
-      TableRows& dst = out->upserts[static_cast<size_t>(t)];
-      dst.copy += rows.copy;
-      dst.rows += rows.rows;
-      rows.clear();
-    };
-    move_rows(Table::fact_clickstream, clicks_);
-    move_rows(Table::alert_high_latency, alerts_);
+    out->upserts[static_cast<size_t>(Table::fact_clickstream)].append(std::move(clicks_));
+    out->upserts[static_cast<size_t>(Table::alert_high_latency)].append(std::move(alerts_));
     TableRows& pv = out->upserts[static_cast<size_t>(Table::agg_pageviews_5m)];
     for (auto* entry : dirty_) {
       auto& [key, a] = *entry;

@@ -132,10 +132,7 @@ class VendorOwner final : public Owner {
       ++vp.rows;
     }
     dirty_days_.clear();
-    TableRows& st = out->upserts[static_cast<size_t>(Table::fact_stock)];
-    st.copy += stock_rows_.copy;
-    st.rows += stock_rows_.rows;
-    stock_rows_.clear();
+    out->upserts[static_cast<size_t>(Table::fact_stock)].append(std::move(stock_rows_));
     for (auto& e : errors_) out->errors.push_back(std::move(e));
     errors_.clear();
   }
