@@ -25,7 +25,7 @@ Status PgWriter::init_db() {
     pqxx::work tx(c);
     // Two init-db at once would race on CREATE ... IF NOT EXISTS.
     w.step = "locking the warehouse schema";
-    tx.exec_params1("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + w.schema.options().schema);
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + w.schema.options().schema);
     if (w.initialized(tx)) {
       w.step = "checking the DDL version";
       auto r = tx.exec(fmt::format("SELECT coalesce(min(ddl_version), 0), coalesce(max(ddl_version), 0) FROM {}",

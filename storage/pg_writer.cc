@@ -52,6 +52,15 @@ bool connection_state(const std::string& sqlstate) {
   return sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
 }
 
+// A refused login (wrong password, unknown role or database, pg_hba) does
+// not heal by waiting: fail at once instead of retrying for minutes.
+bool permanent_connect_failure(const std::string& m) {
+  for (const char* s : {"authentication failed", "does not exist", "no pg_hba.conf entry", "password is missing",
+                        "invalid sslmode", "permission denied for database"})
+    if (m.find(s) != std::string::npos) return true;
+  return false;
+}
+
 std::string stage_name(const TableSpec& t, const char* kind) { return fmt::format("pg_temp.lh_{}_{}", kind, t.name); }
 constexpr const char* kRepointStage = "pg_temp.lh_repoint";
 
@@ -260,18 +269,22 @@ Status PgWriter::Impl::run(const std::function<Status(pqxx::connection&, int)>& 
       if (!conn || !conn->is_open()) {
         step = "connecting";
         conn = std::make_unique<pqxx::connection>(options.dsn);
-        // IF NOT EXISTS would print a NOTICE per existing object.
-        pqxx::nontransaction(*conn).exec0("SET client_min_messages = warning");
+        // IF NOT EXISTS would print a NOTICE per existing object. Staging
+        // tables live in temp_buffers (default 8 MB): room for large batches
+        // (settable only before the session's first temp table access).
+        pqxx::nontransaction(*conn).exec0("SET client_min_messages = warning; SET temp_buffers = '256MB'");
       }
       return body(*conn, attempt);
     } catch (const pqxx::broken_connection& e) {
       failure = one_line(e.what());
+      if (step == "connecting" && permanent_connect_failure(failure))
+        return Error{fmt::format("PostgreSQL ({}) refused the connection: {}", where, failure)};
     } catch (const pqxx::in_doubt_error& e) {
       failure = "commit outcome unknown: " + one_line(e.what());
     } catch (const pqxx::sql_error& e) {
       if (!connection_state(e.sqlstate()))
-        return Error{fmt::format("PostgreSQL ({}) failed {}: {} (SQLSTATE {})", where, step, first_line(e.what()),
-                                 e.sqlstate())};
+        return Error{fmt::format("PostgreSQL ({}) failed {}: {}{}", where, step, first_line(e.what()),
+                                 e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")")};
       failure = first_line(e.what());
     } catch (const std::exception& e) {
       return Error{fmt::format("PostgreSQL ({}) failed {}: {}", where, step, first_line(e.what()))};

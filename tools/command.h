@@ -47,6 +47,10 @@ void register_generate(CLI::App& app, GlobalOptions& g);
 void register_ingest(CLI::App& app, GlobalOptions& g);
 void register_log(CLI::App& app, GlobalOptions& g);
 void register_quarantine(CLI::App& app, GlobalOptions& g);
+// tools/warehouse_commands.cc: the PostgreSQL side.
+void register_init_db(CLI::App& app, GlobalOptions& g);
+void register_grant_vendor(CLI::App& app, GlobalOptions& g);
+void register_projection(CLI::App& app, GlobalOptions& g);
 void register_run(CLI::App& app, GlobalOptions& g);
 void register_demo(CLI::App& app, GlobalOptions& g);
 

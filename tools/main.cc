@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   register_ingest(app, g);
   register_log(app, g);
   register_quarantine(app, g);
+  register_init_db(app, g);
+  register_grant_vendor(app, g);
+  register_projection(app, g);
   register_run(app, g);
   register_demo(app, g);
   try {
