@@ -326,3 +326,57 @@ TEST_F(ProjectionRunner, PoisonEventOfOneVendorIsRecordedAndTheOthersAreComplete
 
 }  // namespace
 }  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+// Without until_caught_up the run follows the log: events appended while it
+// runs are projected, and the result equals the reference over the whole log.
+TEST_F(ProjectionRunner, TailProjectsEventsAppendedWhileRunning) {
+  TempDir d;
+  std::string whole = *dir_ / "stream.ndjson", first = d / "first.ndjson", second = d / "second.ndjson";
+  {
+    std::FILE* in = std::fopen(whole.c_str(), "rb");
+    std::FILE* a = std::fopen(first.c_str(), "wb");
+    std::FILE* b = std::fopen(second.c_str(), "wb");
+    ASSERT_TRUE(in && a && b);
+    char line[1 << 16];
+    for (int n = 0; std::fgets(line, sizeof line, in) && n < 20000; ++n)
+      std::fputs(line, n < 10000 ? a : b);
+    std::fclose(in);
+    std::fclose(a);
+    std::fclose(b);
+  }
+  auto log = log_of_file(d / "log", first);
+  ASSERT_EQ(log->last_seq(), 10000u);
+  auto schema = schema_named("actors_tail");
+  auto w = fresh_warehouse(dsn_, schema);
+  ASSERT_TRUE(w);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> applied{0};
+  RunnerOptions o;
+  o.stop = &stop;
+  o.poll_ms = 20;
+  o.on_progress = [&](const actors::RunProgress& p) { applied = p.applied_seq; };
+  Result<actors::RunSummary> r = Error{"not run"};
+  std::thread runner([&] { r = actors::run_projection(*log, schema, sink_of(w.get()), o); });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (applied < 10000 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(applied.load(), 10000u);
+  auto more = storage::ingest_ndjson(*log, second, {});
+  ASSERT_TRUE(more.ok()) << more.error().message;
+  ASSERT_EQ(log->last_seq(), 20000u);
+  while (applied < 20000 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  stop = true;
+  runner.join();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->stopped);
+  EXPECT_EQ(r->last.applied_seq, 20000u);
+  project_reference(*log, dsn_, schema_named("reference_tail"), 3000);
+  EXPECT_EQ(compare_schemas(dsn_, schema, "reference_tail", "actors_tail"), "");
+}
+
+}  // namespace
+}  // namespace lh::testing

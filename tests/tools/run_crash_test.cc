@@ -117,3 +117,24 @@ TEST_F(RunCrash, RunOnAnUninitializedSchemaSaysToRunInitDb) {
 
 }  // namespace
 }  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+TEST_F(RunCrash, DemoWithAGivenServerPrintsTheViewsAndHowToConnect) {
+  TempDir d;
+  RunResult r = run({"-q", "-D", d / "data", "--pg", dsn_, "--schema", "demo", "demo", "--days", "1",
+                     "--orders-per-day", "300", "--rows", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("== demo.v_vendor_scorecard (first 3 rows)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("connect: psql '"), std::string::npos) << r.out;
+  EXPECT_GT(count_rows(dsn_, "demo", "fact_order_line"), 100u);
+  // Again: nothing new, the same warehouse.
+  uint64_t lines = count_rows(dsn_, "demo", "fact_order_line");
+  ASSERT_EQ(run({"-q", "-D", d / "data", "--pg", dsn_, "--schema", "demo", "demo", "--days", "1",
+                 "--orders-per-day", "300"}).exit_code, 0);
+  EXPECT_EQ(count_rows(dsn_, "demo", "fact_order_line"), lines);
+}
+
+}  // namespace
+}  // namespace lh::testing
