@@ -159,7 +159,9 @@ int main(int argc, char** argv) {
 
   lh::storage::PgClusterOptions co;
   co.dir = (dir / "pg").string();
-  co.extra_conf = fsync_off ? "fsync = off\nmax_wal_size = 4GB" : "max_wal_size = 4GB";
+  co.extra_conf = std::string(fsync_off ? "fsync = off\n" : "") +
+                  "max_wal_size = 4GB\nshared_preload_libraries = 'pg_stat_statements'\n"
+                  "pg_stat_statements.track = all\n";
   auto cluster = lh::storage::PgCluster::start(co);
   if (!cluster.ok()) die(cluster.error().message);
   lh::projections::WarehouseOptions wo;
@@ -177,7 +179,17 @@ int main(int argc, char** argv) {
   uint64_t applies = 0;
   lh::actors::ProjectionSink sink;
   lh::storage::PgWriter* w = writer->get();
+  std::vector<uint64_t> upserts(lh::projections::kTableCount), deletes(lh::projections::kTableCount);
+  uint64_t repoints = 0, errors = 0;
   sink.apply = [&](const std::vector<const lh::projections::RowBatch*>& b) {
+    for (const auto* rb : b) {
+      for (int i = 0; i < lh::projections::kTableCount; ++i) {
+        upserts[i] += rb->upserts[i].rows;
+        deletes[i] += rb->deletes[i].rows;
+      }
+      repoints += rb->repoints.size();
+      errors += rb->errors.size();
+    }
     auto t0 = Clock::now();
     auto s = w->apply(b);
     apply_s += since(t0);
@@ -202,6 +214,21 @@ int main(int argc, char** argv) {
   // The yardstick: the same final rows, raw COPY into same-shaped tables.
   PGconn* c = PQconnectdb((*cluster)->dsn().c_str());
   if (PQstatus(c) != CONNECTION_OK) die(PQerrorMessage(c));
+  // Where PostgreSQL spent the projection's time: the top statements.
+  std::string top;
+  {
+    exec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    PGresult* q = PQexec(c, "SELECT round(total_exec_time)::bigint, calls, rows, "
+                            "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements "
+                            "ORDER BY total_exec_time DESC LIMIT 12");
+    if (PQresultStatus(q) == PGRES_TUPLES_OK)
+      for (int i = 0; i < PQntuples(q); ++i)
+        top += std::string("    ") + PQgetvalue(q, i, 0) + " ms  " + PQgetvalue(q, i, 1) + " calls  " +
+               PQgetvalue(q, i, 2) + " rows  " + PQgetvalue(q, i, 3) + "\n";
+    else
+      top = std::string("    (pg_stat_statements: ") + PQerrorMessage(c) + ")\n";
+    PQclear(q);
+  }
   exec(c, "CREATE SCHEMA raw");
   double copy_s = 0;
   uint64_t rows = 0;
@@ -229,6 +256,14 @@ int main(int argc, char** argv) {
   std::printf("  time in PgWriter::apply (projector thread): %.2f s (%.0f%% of the run); client CPU "
               "%.2f s (%.2f cores)\n",
               apply_s, 100 * apply_s / run_s, run_cpu, run_cpu / run_s);
+  std::printf("  rows handed to PgWriter: ");
+  for (int i = 0; i < lh::projections::kTableCount; ++i)
+    std::printf("%s %llu%s, ", schema->tables()[i].name.c_str(),
+                static_cast<unsigned long long>(upserts[i]),
+                deletes[i] ? (" (-" + std::to_string(deletes[i]) + ")").c_str() : "");
+  std::printf("repoints %llu, errors %llu\n", static_cast<unsigned long long>(repoints),
+              static_cast<unsigned long long>(errors));
+  std::printf("  PostgreSQL's top statements during the projection (pg_stat_statements):\n%s", top.c_str());
   std::printf("raw COPY of the same %llu final rows into same-shaped tables: %.2f s = %.0f events/s "
               "equivalent\n",
               static_cast<unsigned long long>(rows), copy_s, raw_rate);
