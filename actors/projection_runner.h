@@ -60,7 +60,7 @@ struct RunProgress {
 
 struct RunnerOptions {
   size_t batch_events = 4096;        // events per dispatcher batch
-  size_t max_batches_in_flight = 4;  // RowBatches between dispatcher and projector
+  size_t max_batches_in_flight = 16;  // RowBatches between dispatcher and projector
   size_t max_events_per_apply = 65536;  // when the projector merges ready batches
   bool until_caught_up = false;      // return once the log head is applied
   int poll_ms = 200;                 // tail: how often to look for new events

@@ -15,7 +15,7 @@ namespace lh::tools {
 struct RunArgs {
   bool until_caught_up = false;
   size_t batch_events = 4096;
-  size_t max_in_flight = 4;
+  size_t max_in_flight = 16;
   size_t threads = 0;
   int poll_ms = 200;
   std::vector<std::string> ingest;  // NDJSON files to ingest first
