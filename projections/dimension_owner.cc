@@ -68,9 +68,9 @@ void DimensionHost::apply(const LoggedEvent& le, const std::string& owner,
 
 LookupAnswer DimensionHost::answer(const Lookup& l) {
   LookupAnswer a;
-  const bool known = dim_.sk_at(l.natural_id, l.t_us).has_value();
   a.sk = dim_.sk_for_fact(l.natural_id, l.t_us, l.seq, &scratch_);
-  if (!known) state_bytes_ += kEntryBytes + kMemberBytes + l.natural_id.size();
+  // sk_for_fact appends a row only when it creates an inferred member.
+  if (!scratch_.upserts.empty()) state_bytes_ += kEntryBytes + kMemberBytes + l.natural_id.size();
   take(scratch_);
   if (l.want_segment_region && segment_attr_ && region_attr_) {
     // Rare (alerts only): fold the member's versions to read the attributes

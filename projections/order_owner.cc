@@ -111,11 +111,11 @@ class OrderOwner final : public Owner {
           throw RuleViolation(fmt::format("order {}: line_no {} twice", d.order_id, l.line_no));
       auto v = std::lower_bound(o.vendors.begin(), o.vendors.end(), l.vendor_id) - o.vendors.begin();
       o.line_vendor.emplace_back(l.line_no, static_cast<uint16_t>(v));
-      const std::string what = fmt::format("order {} line {}", d.order_id, l.line_no);
-      o.amount = dec_add(o.amount, dec_mul(l.unit_price, l.quantity, what + " amount"), what + " order amount");
-      if (l.freight) o.freight = dec_add(o.freight, *l.freight, what + " freight");
-      if (__builtin_add_overflow(o.units, l.quantity, &o.units))
-        throw RuleViolation(what + ": units overflow int64");
+      auto what = [&](const char* of) { return fmt::format("order {} line {} {}", d.order_id, l.line_no, of); };
+      const Decimal amount = dec_mul(l.unit_price, l.quantity, [&] { return what("amount"); });
+      o.amount = dec_add(o.amount, amount, [&] { return what("order amount"); });
+      if (l.freight) o.freight = dec_add(o.freight, *l.freight, [&] { return what("freight"); });
+      if (__builtin_add_overflow(o.units, l.quantity, &o.units)) throw RuleViolation(what("units overflow int64"));
       ++o.lines;
     }
     size_t bytes = sizeof(Order) + 64 + d.order_id.size() + o.customer_id.capacity() +
@@ -146,8 +146,7 @@ class OrderOwner final : public Owner {
                                                       *d.line_no, *d.vendor_id)
                                         : fmt::format("order {} has no line {}", d.order_id, *d.line_no));
     }
-    const auto si = static_cast<size_t>(d.status);
-    if (si < 1 || si > 5) throw RuleViolation(fmt::format("status code {} unknown", si));
+    check_status(d.status);
     const int64_t t = le.event.event_time_us;
     auto& first = o.status_us[static_cast<size_t>(d.status) - 1];
     if (!first || t < *first) first = t;

@@ -22,31 +22,26 @@ int64_t pow10(uint8_t n) {
   for (uint8_t i = 0; i < n; ++i) p *= 10;
   return p;
 }
-// a rescaled to `scale` (>= a.scale).
-int64_t rescale(const events::Decimal& a, uint8_t scale, std::string_view what) {
-  if (scale > 18) throw RuleViolation(fmt::format("{}: scale {} too large", what, scale));
-  int64_t out;
-  if (__builtin_mul_overflow(a.units, pow10(static_cast<uint8_t>(scale - a.scale)), &out))
-    throw RuleViolation(fmt::format("{}: {} overflows at scale {}", what, events::to_string(a), scale));
-  return out;
+// a rescaled to `scale` (>= a.scale); false if it does not fit.
+bool rescale(const events::Decimal& a, uint8_t scale, int64_t* out) {
+  if (scale > 18) return false;
+  return !__builtin_mul_overflow(a.units, pow10(static_cast<uint8_t>(scale - a.scale)), out);
 }
 }  // namespace
 
-events::Decimal dec_add(const events::Decimal& a, const events::Decimal& b, std::string_view what) {
-  uint8_t scale = std::max(a.scale, b.scale);
-  int64_t x = rescale(a, scale, what), y = rescale(b, scale, what), sum;
-  if (__builtin_add_overflow(x, y, &sum))
-    throw RuleViolation(fmt::format("{}: {} + {} overflows a 64-bit decimal", what, events::to_string(a),
-                                    events::to_string(b)));
-  return {sum, scale};
+bool try_dec_add(const events::Decimal& a, const events::Decimal& b, events::Decimal* out) {
+  const uint8_t scale = std::max(a.scale, b.scale);
+  int64_t x, y;
+  if (!rescale(a, scale, &x) || !rescale(b, scale, &y) || __builtin_add_overflow(x, y, &out->units))
+    return false;
+  out->scale = scale;
+  return true;
 }
 
-events::Decimal dec_mul(const events::Decimal& a, int64_t n, std::string_view what) {
-  int64_t p;
-  if (__builtin_mul_overflow(a.units, n, &p))
-    throw RuleViolation(
-        fmt::format("{}: {} x {} overflows a 64-bit decimal", what, n, events::to_string(a)));
-  return {p, a.scale};
+bool try_dec_mul(const events::Decimal& a, int64_t n, events::Decimal* out) {
+  if (__builtin_mul_overflow(a.units, n, &out->units)) return false;
+  out->scale = a.scale;
+  return true;
 }
 
 events::Decimal dec_zero(uint8_t scale) { return {0, scale}; }

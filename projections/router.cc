@@ -74,8 +74,12 @@ struct Router::Impl {
   std::vector<WorkItem>& items(std::unordered_map<OwnerKey, size_t, OwnerKeyHash>& idx,
                                std::vector<std::pair<OwnerKey, std::vector<WorkItem>>>& stage,
                                const OwnerKey& k) {
-    auto [it, fresh] = idx.emplace(k, stage.size());
-    if (fresh) stage.emplace_back(k, std::vector<WorkItem>{});
+    // find first: emplace would allocate a node for every item.
+    auto it = idx.find(k);
+    if (it == idx.end()) {
+      it = idx.emplace(k, stage.size()).first;
+      stage.emplace_back(k, std::vector<WorkItem>{});
+    }
     return stage[it->second].second;
   }
   void lookup(Dim d, const std::string& id, const LoggedEvent& le, bool want_sr = false) {

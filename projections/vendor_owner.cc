@@ -51,7 +51,7 @@ struct Perf {
 
 constexpr std::string_view kMixed = "MIXED";
 
-int64_t checked_sum(int64_t a, int64_t b, std::string_view what) {
+int64_t checked_sum(int64_t a, int64_t b, const char* what) {
   int64_t s;
   if (__builtin_add_overflow(a, b, &s)) throw RuleViolation(fmt::format("{} overflows int64", what));
   return s;
@@ -193,7 +193,7 @@ class VendorOwner final : public Owner {
       v.quantity = l.quantity;
       v.unit_price = l.unit_price;
       v.amount = dec_mul(l.unit_price, l.quantity,
-                         fmt::format("order {} line {} amount", d.order_id, l.line_no));
+                         [&] { return fmt::format("order {} line {} amount", d.order_id, l.line_no); });
       v.freight = l.freight;
       const uint32_t base = static_cast<uint32_t>(3 * k);
       if (first) {
@@ -208,7 +208,8 @@ class VendorOwner final : public Owner {
         next.currency = d.currency;
         next.revenue = v.amount;
       } else if (*next.currency == d.currency) {
-        next.revenue = dec_add(next.revenue, v.amount, fmt::format("revenue of vendor {} on {}", vendor_, dk));
+        next.revenue = dec_add(next.revenue, v.amount,
+                               [&] { return fmt::format("revenue of vendor {} on {}", vendor_, dk); });
       } else {
         next.currency = std::string(kMixed);
       }
@@ -229,6 +230,7 @@ class VendorOwner final : public Owner {
   }
 
   void status(const LoggedEvent& le, const events::OrderStatusChanged& d) {
+    check_status(d.status);
     auto it = orders_.find(d.order_id);
     const bool addressed = d.vendor_id.has_value();  // the event names this vendor
     if (it == orders_.end())

@@ -266,6 +266,21 @@ TEST(PipelineOrders, EventWhoseDataDoesNotMatchItsTypeIsReportedNotLost) {
   });
 }
 
+TEST(PipelineOrders, StatusCodeOutsideTheContractIsAnError) {
+  Stream s = basics();
+  s.order("O-1", "C-1", at(0, 10), {line(1, "P-1", "V-1", 1, money(100))});
+  uint64_t bad = s.status("O-1", static_cast<OrderStatus>(9), at(0, 11));
+  for_batch_sizes(s, [&](const TableModel& m) {
+    ASSERT_EQ(m.errors.size(), 2u);  // the vendor and the order shard
+    for (const auto& e : m.errors) {
+      EXPECT_EQ(e.seq, bad);
+      EXPECT_EQ(e.message, "order_status_changed: order status code 9 unknown");
+    }
+    EXPECT_EQ(m.value(Table::fact_order_line, {"V-1", "O-1", "1"}, "status"), "placed");
+    EXPECT_EQ(m.value(Table::fact_order, {"O-1"}, "status"), "placed");
+  });
+}
+
 TEST(PipelineOrders, StatusOfOneLineWithoutVendorReachesOnlyTheVendorOfThatLine) {
   Stream s = basics();
   s.vendor("V-2", at(0, 8));

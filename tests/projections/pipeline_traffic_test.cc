@@ -185,5 +185,37 @@ TEST(PipelineRouter, PlansLookupsBeforeTheirEventAndOwnersInKeyOrder) {
   EXPECT_EQ(fnv1a64("a"), 0xaf63dc4c8601ec8cULL);
 }
 
+TEST(PipelineMemory, GrowsWithTheStateOwnersKeepAndIsReportedPerKind) {
+  Schema schema = default_schema();
+  Pipeline p(schema);
+  TableModel m(schema);
+  Stream s;
+  s.vendor("V-1", at(0, 8));
+  project(p, s.events, 0, &m);
+  const size_t vendor_before = p.memory_bytes(OwnerKey::Kind::vendor);
+  const size_t total_before = p.memory_bytes();
+  EXPECT_EQ(p.owner_count(OwnerKey::Kind::vendor), 1u);
+  EXPECT_EQ(p.owner_count(OwnerKey::Kind::order_shard), 0u);
+  Stream more;
+  for (int i = 0; i < 200; ++i) {
+    more.order("O-" + std::to_string(i), "C-1", at(0, 9), {line(1, "P-1", "V-1", 1, money(100))});
+    more.view(at(0, 9, i % 60), "GET", 10);
+  }
+  for (auto& le : more.events) le.seq += 1;
+  project(p, more.events, 0, &m);
+  EXPECT_GT(p.memory_bytes(OwnerKey::Kind::vendor), vendor_before + 200 * sizeof(int64_t));
+  EXPECT_GT(p.memory_bytes(OwnerKey::Kind::order_shard), 200 * sizeof(int64_t));
+  EXPECT_GT(p.router_memory_bytes(), 200 * sizeof(int64_t));
+  size_t by_kind = p.router_memory_bytes();
+  for (int k = 0; k < 5; ++k) by_kind += p.memory_bytes(static_cast<OwnerKey::Kind>(k));
+  EXPECT_LE(by_kind, p.memory_bytes());
+  EXPECT_GT(p.memory_bytes(), total_before);
+  EXPECT_EQ(p.owner_count(), p.owner_count(OwnerKey::Kind::vendor) + p.owner_count(OwnerKey::Kind::customer_shard) +
+                                 p.owner_count(OwnerKey::Kind::product_shard) +
+                                 p.owner_count(OwnerKey::Kind::order_shard) +
+                                 p.owner_count(OwnerKey::Kind::traffic_shard));
+  EXPECT_TRUE(m.problems.empty());
+}
+
 }  // namespace
 }  // namespace lh::projections::testing
