@@ -1,5 +1,7 @@
 // PgWriter's administrative verbs: init-db, the checkpoint, projection
 // control (pause, reset, skip) and vendor roles. apply(): pg_writer.cc.
+#include <libpq-fe.h>
+
 #include <fmt/format.h>
 
 #include "projections/ddl.h"
@@ -15,6 +17,28 @@ namespace {
 Status not_initialized(const PgWriter::Impl& w) {
   return Error{fmt::format("warehouse schema {} in PostgreSQL ({}) is not initialized: run `ledgerhouse init-db`",
                            quote_ident(w.schema.options().schema), w.where)};
+}
+
+// The password's verifier (SCRAM-SHA-256 or md5, as the server's
+// password_encryption says), computed client-side by libpq so the plain
+// password never reaches the server's statement log.
+Result<std::string> password_verifier(const PgWriter::Impl& w, const std::string& role, const std::string& password) {
+  PGconn* c = PQconnectdb(w.options.dsn.c_str());
+  std::string err;
+  std::string verifier;
+  if (PQstatus(c) != CONNECTION_OK) {
+    err = PQerrorMessage(c);
+  } else if (char* v = PQencryptPasswordConn(c, password.c_str(), role.c_str(), nullptr)) {
+    verifier = v;
+    PQfreemem(v);
+  } else {
+    err = PQerrorMessage(c);
+  }
+  PQfinish(c);
+  if (verifier.empty())
+    return Error{fmt::format("grant-vendor: cannot hash the password of role {} with PostgreSQL ({}): {}", role,
+                             w.where, err)};
+  return verifier;
 }
 
 }  // namespace
@@ -130,6 +154,12 @@ Status PgWriter::grant_vendor(const std::string& vendor_id, const std::string& r
   if (role.empty() || role.size() > 63 || role.rfind("pg_", 0) == 0)
     return Error{fmt::format("grant-vendor: role name '{}' must be 1..63 characters and not start with pg_", role)};
   Impl& w = *impl_;
+  std::string verifier;
+  if (!password.empty()) {
+    auto v = password_verifier(w, role, password);
+    if (!v.ok()) return v.error();
+    verifier = v.value();
+  }
   return w.run([&](pqxx::connection& c, int) -> Status {
     pqxx::work tx(c);
     if (!w.initialized(tx)) return not_initialized(w);
@@ -153,7 +183,7 @@ Status PgWriter::grant_vendor(const std::string& vendor_id, const std::string& r
     }
     w.step = fmt::format("configuring role {}", role);
     tx.exec0(fmt::format("ALTER ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT{}", quoted,
-                         password.empty() ? "" : " PASSWORD " + tx.quote(password)));
+                         verifier.empty() ? "" : " PASSWORD " + tx.quote(verifier)));
     for (const auto& sql : projections::vendor_grants(w.schema, quoted)) {
       w.step = "granting `" + sql + "`";
       tx.exec0(sql);

@@ -2,7 +2,7 @@
 // projections/schema.h and applies RowBatches exactly once.
 //
 // apply() writes one or more consecutive batches in ONE transaction: for each
-// table, COPY (libpqxx stream_to) of the upserts into a temporary staging
+// table, COPY of the upserts into a temporary staging
 // table and one set-based INSERT ... ON CONFLICT DO UPDATE (insert_only
 // tables: COPY straight into the table), deletes by key, repoints as
 // UPDATEs, projection errors into <schema>.projection_errors, and the

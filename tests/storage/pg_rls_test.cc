@@ -89,6 +89,9 @@ TEST(PgRowSecurity, VendorRoleSeesOnlyItsRowsNoPiiAndCannotWrite) {
   LH_ASSERT_OK(w->grant_vendor("V-1", v1, "pw1"));
   LH_ASSERT_OK(w->grant_vendor("V-1", v1, "pw1-rotated"));  // idempotent, updates the password
   LH_ASSERT_OK(w->grant_vendor("V-2", v2, ""));
+  // The server stores (and logs) only a verifier, never the password.
+  EXPECT_EQ(query1("SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = '" + v1 + "'"), "SCRAM-SHA-256$");
+  EXPECT_EQ(query1("SELECT rolpassword FROM pg_authid WHERE rolname = '" + v2 + "'"), "<null>");
 
   for (const auto& t : s.tables()) {
     if (t.vendor_column.empty()) continue;

@@ -237,6 +237,29 @@ TEST(PgWriter, ServerRestartBetweenAppliesIsRetriedWithoutLossOrDoubles) {
   ASSERT_TRUE(st.ok()) << st.error().message;
 }
 
+// The retry of a transaction whose commit went through (the acknowledgement
+// was lost) finds the checkpoint at last_seq and writes nothing twice.
+TEST(PgWriter, RetryAfterACommitThatWentThroughWritesNothingTwice) {
+  auto s = make_schema(fresh_schema());
+  int retries = 0;
+  auto o = options(30);
+  o.on_retry = [&](const std::string&, int, int64_t) { ++retries; };
+  auto late = writer(s, o);
+  LH_ASSERT_OK(late->init_db());
+  PgCluster& c = PgEnv::cluster();
+  LH_ASSERT_OK(c.kill());  // `late`'s connection dies
+  LH_ASSERT_OK(c.restart());
+  auto b = batch(0, 3);
+  add_row(b.upserts[ti(Table::fact_stock)], {"V-1", "2", "2026-11-02 00:00:00+00", "20261102", "P-1", "1", "W", "1", nullptr, "f"});
+  LH_ASSERT_OK(writer(s)->apply({&b}));  // stands for the commit whose ack was lost
+  auto st = late->apply({&b});
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(retries, 1);
+  EXPECT_EQ(query1("SELECT count(*) FROM " + s.options().schema + ".fact_stock"), "1");
+  // Without a lost connection the same call is out of step: refused.
+  EXPECT_FALSE(late->apply({&b}).ok());
+}
+
 TEST(PgWriter, ServerDownLongerThanRetryForIsAnError) {
   auto s = make_schema(fresh_schema());
   auto w = writer(s, options(1));
