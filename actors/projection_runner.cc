@@ -65,7 +65,12 @@ class Dispatcher {
           return Error{"the warehouse checkpoint (seq " + std::to_string(opt_.start_seq) +
                        ") is ahead of the event log (last seq " + std::to_string(log_.last_seq()) +
                        "): is this the log the warehouse was built from?"};
-        if (opt_.until_caught_up && in_flight_ == 0) return Status{};
+        bool appending = opt_.appending && opt_.appending->load();
+        if (opt_.until_caught_up && in_flight_ == 0 && !appending) {
+          // The writer may have committed between our read and its flag.
+          if (log_.last_seq() == dispatched_) return Status{};
+          continue;
+        }
         progress_.phase = RunProgress::Phase::tail;
         // Nothing new: wait for the projector's news or the poll interval.
         if (auto s = pump(std::chrono::milliseconds(std::max(1, opt_.poll_ms))); !s.ok()) return s;

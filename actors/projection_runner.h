@@ -63,6 +63,9 @@ struct RunnerOptions {
   size_t max_batches_in_flight = 16;  // RowBatches between dispatcher and projector
   size_t max_events_per_apply = 65536;  // when the projector merges ready batches
   bool until_caught_up = false;      // return once the log head is applied
+  // While set and true, a writer in this process is still appending (run
+  // --ingest): until_caught_up waits for it to end before returning.
+  const std::atomic<bool>* appending = nullptr;
   int poll_ms = 200;                 // tail: how often to look for new events
   size_t threads = 0;                // CAF scheduler threads; 0 = hardware
   uint64_t start_seq = 0;            // last applied seq (checkpoint)

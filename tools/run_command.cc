@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -24,22 +25,24 @@ extern "C" void on_run_stop_signal(int) {
   if (g_stop.exchange(true)) _exit(130);
 }
 
-void ingest_files(const std::vector<std::string>& files, GlobalOptions& g) {
-  if (files.empty()) return;
-  auto log = open_log(g, /*read_only=*/false);
+// Ingests `files` into `log` in order (resumable, as `ingest`); the first
+// failure is returned. Runs in its own thread next to the projection.
+std::string ingest_files(storage::EventLog& log, const std::vector<std::string>& files,
+                         const GlobalOptions& g) {
   storage::IngestOptions opts;
   opts.stop = &g_stop;
   opts.on_warning = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
   for (const auto& f : files) {
-    auto r = storage::ingest_ndjson(*log, f, opts);
-    if (!r.ok()) throw CommandError("ingesting " + f + ": " + r.error().message);
+    auto r = storage::ingest_ndjson(log, f, opts);
+    if (!r.ok()) return "ingesting " + f + ": " + r.error().message;
     if (!g.quiet)
-      std::fprintf(stderr, "%s: %llu appended, %llu duplicates, %llu quarantined\n", f.c_str(),
+      std::fprintf(stderr, "\r\033[K%s: %llu appended, %llu duplicates, %llu quarantined\n", f.c_str(),
                    static_cast<unsigned long long>(r->totals.appended),
                    static_cast<unsigned long long>(r->totals.duplicates),
                    static_cast<unsigned long long>(r->totals.quarantined));
-    if (r->stopped) return;
+    if (r->stopped) break;
   }
+  return "";
 }
 
 void print_progress(const actors::RunProgress& p, double rate) {
@@ -96,9 +99,30 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
                                    "rebuild it (ledgerhouse projection reset + run)",
                                    g.schema, cp->ddl_version, projections::Schema::kDdlVersion));
 
-  ingest_files(a.ingest, g);
-  if (g_stop.load()) return;
-  auto log = open_log(g, /*read_only=*/true);
+  // With --ingest the files are appended by a thread of this process while
+  // the projection follows the log; --until-caught-up waits for the ingest.
+  auto log = open_log(g, /*read_only=*/a.ingest.empty());
+  std::atomic<bool> appending{!a.ingest.empty()};
+  std::string ingest_error;
+  std::thread ingester;
+  if (!a.ingest.empty())
+    ingester = std::thread([&] {
+      ingest_error = ingest_files(*log, a.ingest, g);
+      if (!ingest_error.empty()) {
+        std::fprintf(stderr, "\r\033[K%s: stopping the run\n", ingest_error.c_str());
+        g_stop = true;  // a following run would never notice otherwise
+      }
+      appending = false;
+    });
+  struct Join {
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) {
+        g_stop = true;  // the run failed: stop the ingest after its batch in hand
+        t.join();
+      }
+    }
+  } join{ingester};
 
   actors::RunnerOptions ro;
   ro.batch_events = a.batch_events;
@@ -109,6 +133,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   ro.start_seq = cp->last_seq;
   ro.skips = cp->skips;
   ro.stop = &g_stop;
+  ro.appending = &appending;
   bool progress = progress_enabled(g);
   auto started = std::chrono::steady_clock::now();
   auto last_print = started - std::chrono::seconds(1);
@@ -146,6 +171,8 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   auto r = actors::run_projection(*log, schema, std::move(sink), ro);
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!r.ok()) throw CommandError(r.error().message);
+  if (ingester.joinable()) ingester.join();
+  if (!ingest_error.empty()) throw CommandError(ingest_error);
   const auto& s = r->last;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   uint64_t projected = s.applied_seq - s.start_seq;
@@ -180,7 +207,8 @@ void register_run(CLI::App& app, GlobalOptions& g) {
       ->check(CLI::Range(0, 256));
   cmd->add_option("--poll-ms", a->poll_ms, "How often to look for new events when caught up")
       ->check(CLI::Range(1, 60000));
-  cmd->add_option("--ingest", a->ingest, "NDJSON files to ingest into the log first (resumable)");
+  cmd->add_option("--ingest", a->ingest,
+                  "NDJSON files to ingest into the log (resumable, as `ingest`) while projecting");
   cmd->callback([a, &g] { run_projection_command(*a, g); });
 }
 

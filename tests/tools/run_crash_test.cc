@@ -38,10 +38,10 @@ class RunCrash : public ::testing::Test {
     ASSERT_NE(cluster_, nullptr);
     dsn_ = cluster_->dsn("postgres");
     log_dir_ = *dir_ / "log";
-    std::string input = *dir_ / "stream.ndjson";
-    ASSERT_EQ(run({"generate", "--days", "1", "--seed", "5", "--orders-per-day", "2500", "-o", input})
+    input_ = *dir_ / "stream.ndjson";
+    ASSERT_EQ(run({"generate", "--days", "1", "--seed", "5", "--orders-per-day", "2500", "-o", input_})
                   .exit_code, 0);
-    ASSERT_EQ(run({"-D", log_dir_, "ingest", "--durability", "nosync", input}).exit_code, 0);
+    ASSERT_EQ(run({"-D", log_dir_, "ingest", "--durability", "nosync", input_}).exit_code, 0);
     fresh_warehouse(dsn_, schema_named("reference"));
     ASSERT_EQ(run(cli("reference", {"run", "--until-caught-up"})).exit_code, 0);
     head_ = checkpoint_of(dsn_, "reference");
@@ -57,12 +57,12 @@ class RunCrash : public ::testing::Test {
   }
   static TempDir* dir_;
   static storage::PgCluster* cluster_;
-  static std::string dsn_, log_dir_;
+  static std::string dsn_, log_dir_, input_;
   static uint64_t head_;
 };
 TempDir* RunCrash::dir_;
 storage::PgCluster* RunCrash::cluster_;
-std::string RunCrash::dsn_, RunCrash::log_dir_;
+std::string RunCrash::dsn_, RunCrash::log_dir_, RunCrash::input_;
 uint64_t RunCrash::head_;
 
 TEST_F(RunCrash, ReferenceProjectedTheWholeLog) {
@@ -134,6 +134,32 @@ TEST_F(RunCrash, DemoWithAGivenServerPrintsTheViewsAndHowToConnect) {
   ASSERT_EQ(run({"-q", "-D", d / "data", "--pg", dsn_, "--schema", "demo", "demo", "--days", "1",
                  "--orders-per-day", "300"}).exit_code, 0);
   EXPECT_EQ(count_rows(dsn_, "demo", "fact_order_line"), lines);
+}
+
+}  // namespace
+}  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+// run --ingest appends in a thread while the actors follow the log: same
+// log, same warehouse as ingest-then-run.
+TEST_F(RunCrash, IngestWhileProjectingEqualsIngestThenRun) {
+  TempDir d;
+  fresh_warehouse(dsn_, schema_named("ingest_run"));
+  RunResult r = run({"-q", "-D", d / "log", "--pg", dsn_, "--schema", "ingest_run", "run",
+                     "--until-caught-up", "--ingest", input_});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(checkpoint_of(dsn_, "ingest_run"), head_);
+  EXPECT_EQ(compare_schemas(dsn_, schema_named("ingest_run"), "reference", "ingest_run"), "");
+}
+
+TEST_F(RunCrash, IngestOfAMissingFileFailsTheRun) {
+  TempDir d;
+  fresh_warehouse(dsn_, schema_named("ingest_missing"));
+  RunResult r = run({"-q", "-D", d / "log", "--pg", dsn_, "--schema", "ingest_missing", "run",
+                     "--ingest", d / "no-such-file.ndjson"});
+  EXPECT_EQ(r.exit_code, 1);
 }
 
 }  // namespace
