@@ -174,6 +174,22 @@ int main(int argc, char** argv) {
   if (!writer.ok()) die(writer.error().message);
   if (auto s = (*writer)->init_db(); !s.ok()) die(s.error().message);
 
+  // The actors alone: the same run into a sink that only counts (the ceiling
+  // of log -> dispatcher -> owners -> merged RowBatches, without PostgreSQL).
+  double actors_only_s = 0;
+  {
+    lh::actors::ProjectionSink counting;
+    uint64_t n = 0;
+    counting.apply = [&](const std::vector<const lh::projections::RowBatch*>& b) {
+      n += b.size();
+      return lh::Status{};
+    };
+    t = Clock::now();
+    auto r0 = lh::actors::run_projection(**log, *schema, counting, ro);
+    actors_only_s = since(t);
+    if (!r0.ok()) die(r0.error().message);
+  }
+
   // The projection, end to end.
   double apply_s = 0;
   uint64_t applies = 0;
@@ -249,6 +265,8 @@ int main(int argc, char** argv) {
 
   std::printf("PostgreSQL 15, fsync %s, batches of %zu events, %zu in flight\n", fsync_off ? "off" : "on",
               ro.batch_events, ro.max_batches_in_flight);
+  std::printf("log -> actors -> a counting sink (no PostgreSQL): %.2f s = %.0f events/s\n",
+              actors_only_s, events / actors_only_s);
   std::printf("log -> actors -> PostgreSQL: %llu events in %.2f s = %.0f events/s (%llu transactions, "
               "%zu owner actors)\n",
               static_cast<unsigned long long>(events), run_s, rate,
