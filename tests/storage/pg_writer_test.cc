@@ -260,6 +260,31 @@ TEST(PgWriter, RetryAfterACommitThatWentThroughWritesNothingTwice) {
   EXPECT_FALSE(late->apply({&b}).ok());
 }
 
+// Two writers racing with the same batch: the checkpoint row lock
+// serializes them; exactly one applies it.
+TEST(PgWriter, TwoWritersWithTheSameBatchApplyItOnce) {
+  auto s = make_schema(fresh_schema());
+  auto w1 = writer(s), w2 = writer(s);
+  LH_ASSERT_OK(w1->init_db());
+  auto b = batch(0, 3);
+  for (int i = 0; i < 2000; ++i) {
+    std::string seq = std::to_string(i + 1);
+    add_row(b.upserts[ti(Table::fact_stock)], {"V-1", seq.c_str(), "2026-11-02 00:00:00+00", "20261102", "P-1", "1", "W", "1", nullptr, "f"});
+  }
+  Status r1 = Status::Ok(), r2 = Status::Ok();
+  std::thread t1([&] { r1 = w1->apply({&b}); });
+  std::thread t2([&] { r2 = w2->apply({&b}); });
+  t1.join();
+  t2.join();
+  EXPECT_NE(r1.ok(), r2.ok());
+  const auto& refused = r1.ok() ? r2 : r1;
+  if (!refused.ok()) {
+    EXPECT_NE(refused.error().message.find("checkpoint is"), std::string::npos) << refused.error().message;
+  }
+  EXPECT_EQ(query1("SELECT count(*) FROM " + s.options().schema + ".fact_stock"), "2000");
+  EXPECT_EQ(w1->checkpoint()->last_seq, 3u);
+}
+
 TEST(PgWriter, ServerDownLongerThanRetryForIsAnError) {
   auto s = make_schema(fresh_schema());
   auto w = writer(s, options(1));
