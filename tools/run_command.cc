@@ -36,7 +36,8 @@ std::string ingest_files(storage::EventLog& log, const std::vector<std::string>&
     auto r = storage::ingest_ndjson(log, f, opts);
     if (!r.ok()) return "ingesting " + f + ": " + r.error().message;
     if (!g.quiet)
-      std::fprintf(stderr, "\r\033[K%s: %llu appended, %llu duplicates, %llu quarantined\n", f.c_str(),
+      std::fprintf(stderr, "%s%s: %llu appended, %llu duplicates, %llu quarantined\n",
+                   progress_enabled(g) ? "\r\033[K" : "", f.c_str(),
                    static_cast<unsigned long long>(r->totals.appended),
                    static_cast<unsigned long long>(r->totals.duplicates),
                    static_cast<unsigned long long>(r->totals.quarantined));
@@ -76,8 +77,9 @@ std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
                                                      const projections::Schema& schema) {
   storage::PgOptions po;
   po.dsn = g.pg_dsn;
-  po.on_retry = [](const std::string& what, int attempt, int64_t delay_ms) {
-    std::fprintf(stderr, "\r\033[KPostgreSQL: %s (attempt %d, retrying in %lld ms)\n", what.c_str(),
+  const char* clear = progress_enabled(g) ? "\r\033[K" : "";
+  po.on_retry = [clear](const std::string& what, int attempt, int64_t delay_ms) {
+    std::fprintf(stderr, "%sPostgreSQL: %s (attempt %d, retrying in %lld ms)\n", clear, what.c_str(),
                  attempt, static_cast<long long>(delay_ms));
   };
   auto w = storage::PgWriter::connect(po, schema);
@@ -109,7 +111,8 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
     ingester = std::thread([&] {
       ingest_error = ingest_files(*log, a.ingest, g);
       if (!ingest_error.empty()) {
-        std::fprintf(stderr, "\r\033[K%s: stopping the run\n", ingest_error.c_str());
+        std::fprintf(stderr, "%s%s: stopping the run\n", progress_enabled(g) ? "\r\033[K" : "",
+                     ingest_error.c_str());
         g_stop = true;  // a following run would never notice otherwise
       }
       appending = false;
