@@ -73,7 +73,12 @@ void apply_pending(ProjectorActor* self) {
     group.push_back(st.pending[n].get());
     ++n;
   }
-  Status s = st.sink.apply(group);
+  Status s;
+  try {
+    s = st.sink.apply(group);
+  } catch (const std::exception& e) {
+    s = Error{std::string("exception: ") + e.what()};
+  }
   if (!s.ok()) {
     fail(self, "applying seqs " + std::to_string(group.front()->after_seq + 1) + ".." +
                    std::to_string(group.back()->last_seq) + ": " + s.error().message);
