@@ -380,3 +380,22 @@ TEST_F(ProjectionRunner, TailProjectsEventsAppendedWhileRunning) {
 
 }  // namespace
 }  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+TEST_F(ProjectionRunner, ThrowingSinkFailsTheRunInsteadOfHanging) {
+  ProjectionSink sink;
+  sink.apply = [](const std::vector<const RowBatch*>&) -> Status {
+    throw std::runtime_error("connection reset");
+  };
+  RunnerOptions o;
+  o.until_caught_up = true;
+  auto r = actors::run_projection(*log_, schema_named("unused"), sink, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("exception: connection reset"), std::string::npos)
+      << r.error().message;
+}
+
+}  // namespace
+}  // namespace lh::testing
