@@ -259,11 +259,9 @@ TEST_F(ProjectionRunner, PausedProjectionWaitsAndStopEndsTheWait) {
 namespace lh::testing {
 namespace {
 
-// A poison event for vendor V-1 (a status change naming a line its order does
-// not have): V-2's facts are complete, V-1's other facts too, and the poison
-// is in projection_errors with its reason.
-TEST_F(ProjectionRunner, PoisonEventOfOneVendorIsRecordedAndTheOthersAreComplete) {
-  const char* kStream[] = {
+// Ten events; seq 7 is the poison (V-1's order O-1 has no line 7).
+std::string write_poison_stream(const TempDir& d) {
+  static const char* kStream[] = {
       R"({"event_id":"e1","type":"vendor_registered","event_time":"2026-11-01T00:00:00Z","schema_version":1,"data":{"vendor_id":"V-1","name":"One","country":"DE","status":"active"}})",
       R"({"event_id":"e2","type":"vendor_registered","event_time":"2026-11-01T00:00:01Z","schema_version":1,"data":{"vendor_id":"V-2","name":"Two","country":"FR","status":"active"}})",
       R"({"event_id":"e3","type":"customer_registered","event_time":"2026-11-01T00:00:02Z","schema_version":1,"data":{"customer_id":"C-1","name":"Ann","region":"Bayern","country":"DE"}})",
@@ -275,14 +273,20 @@ TEST_F(ProjectionRunner, PoisonEventOfOneVendorIsRecordedAndTheOthersAreComplete
       R"({"event_id":"e9","type":"order_placed","event_time":"2026-11-01T03:00:00Z","schema_version":1,"data":{"order_id":"O-2","customer_id":"C-1","currency":"EUR","lines":[{"line_no":1,"product_id":"P-1","vendor_id":"V-1","quantity":1,"unit_price":"10.00"},{"line_no":2,"product_id":"P-2","vendor_id":"V-2","quantity":3,"unit_price":"5.00"}]}})",
       R"({"event_id":"e10","type":"order_status_changed","event_time":"2026-11-01T04:00:00Z","schema_version":1,"data":{"order_id":"O-2","status":"approved"}})",
   };
-  TempDir d;
   std::string file = d / "poison.ndjson";
-  {
-    std::FILE* f = std::fopen(file.c_str(), "wb");
-    ASSERT_TRUE(f);
-    for (const char* l : kStream) std::fprintf(f, "%s\n", l);
-    std::fclose(f);
-  }
+  std::FILE* f = std::fopen(file.c_str(), "wb");
+  EXPECT_TRUE(f);
+  for (const char* l : kStream) std::fprintf(f, "%s\n", l);
+  std::fclose(f);
+  return file;
+}
+
+// A poison event for vendor V-1 (a status change naming a line its order does
+// not have): V-2's facts are complete, V-1's other facts too, and the poison
+// is in projection_errors with its reason.
+TEST_F(ProjectionRunner, PoisonEventOfOneVendorIsRecordedAndTheOthersAreComplete) {
+  TempDir d;
+  std::string file = write_poison_stream(d);
   auto log = log_of_file(d / "log", file);
   ASSERT_EQ(log->last_seq(), 10u);
   auto schema = schema_named("actors_poison");
@@ -395,6 +399,36 @@ TEST_F(ProjectionRunner, ThrowingSinkFailsTheRunInsteadOfHanging) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("exception: connection reset"), std::string::npos)
       << r.error().message;
+}
+
+}  // namespace
+}  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+// `projection skip 7` (recorded in the warehouse): the checkpoint's skips
+// reach the Router, the poison reaches no owner, the rest is projected.
+TEST_F(ProjectionRunner, SkippedSeqsFromTheCheckpointReachNoOwner) {
+  TempDir d;
+  auto log = log_of_file(d / "log", write_poison_stream(d));
+  auto schema = schema_named("actors_skip");
+  auto w = fresh_warehouse(dsn_, schema);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE(w->record_skip(7, "poison: no line 7").ok());
+  auto cp = w->checkpoint();
+  ASSERT_TRUE(cp.ok());
+  ASSERT_EQ(cp->skips, std::vector<uint64_t>{7});
+  RunnerOptions o;
+  o.until_caught_up = true;
+  o.batch_events = 4;
+  o.start_seq = cp->last_seq;
+  o.skips = cp->skips;
+  auto r = actors::run_projection(*log, schema, sink_of(w.get()), o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->last.applied_seq, 10u);
+  EXPECT_EQ(count_rows(dsn_, "actors_skip", "projection_errors"), 0u);
+  EXPECT_EQ(count_rows(dsn_, "actors_skip", "fact_order_line"), 4u);
 }
 
 }  // namespace
