@@ -51,5 +51,7 @@ void register_quarantine(CLI::App& app, GlobalOptions& g);
 void register_init_db(CLI::App& app, GlobalOptions& g);
 void register_grant_vendor(CLI::App& app, GlobalOptions& g);
 void register_projection(CLI::App& app, GlobalOptions& g);
+void register_run(CLI::App& app, GlobalOptions& g);
+void register_demo(CLI::App& app, GlobalOptions& g);
 
 }  // namespace lh::tools

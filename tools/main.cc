@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   register_init_db(app, g);
   register_grant_vendor(app, g);
   register_projection(app, g);
+  register_run(app, g);
+  register_demo(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,298 @@
+// bench_project: log -> actors -> PostgreSQL, end to end, next to its
+// yardstick measured in the same run: the same final warehouse rows COPYed
+// straight (raw libpq COPY, one per table) into tables of the same shape
+// (LIKE ... INCLUDING INDEXES). Prints events/s of both, the ratio, peak RSS
+// of the projection and where its time went (PgWriter::apply vs the rest).
+//
+//   bench_project [--days 30] [--orders-per-day 3100] [--vendors 1000]
+//                 [--customers 200000] [--products 50000] [--batch-events 4096]
+//                 [--in-flight 4] [--fsync-off]
+#include <libpq-fe.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "actors/projection_runner.h"
+#include "projections/ddl.h"
+#include "storage/ingest_pipeline.h"
+#include "storage/pg_cluster.h"
+#include "storage/pg_writer.h"
+#include "tools/generator.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+// A field of /proc/self/status in MiB ("VmRSS", "RssAnon", "RssFile"). RSS
+// counts the pages of the LMDB map the reader touched (file-backed, the page
+// cache: reclaimable); RssAnon is the process's own memory.
+double status_mib(const char* field) {
+  double kib = 0;
+  if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    size_t n = std::strlen(field);
+    while (std::fgets(line, sizeof line, f))
+      if (!std::strncmp(line, field, n) && line[n] == ':') kib = std::atof(line + n + 1);
+    std::fclose(f);
+  }
+  return kib / 1024;
+}
+double rss_mib() { return status_mib("VmRSS"); }
+
+[[noreturn]] void die(const std::string& m) {
+  std::fprintf(stderr, "bench_project: %s\n", m.c_str());
+  std::exit(1);
+}
+
+void exec(PGconn* c, const std::string& sql) {
+  PGresult* r = PQexec(c, sql.c_str());
+  auto st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) die(sql + ": " + PQerrorMessage(c));
+  PQclear(r);
+}
+
+std::string copy_out(PGconn* c, const std::string& table) {
+  PGresult* r = PQexec(c, ("COPY " + table + " TO STDOUT").c_str());
+  if (PQresultStatus(r) != PGRES_COPY_OUT) die("COPY TO: " + std::string(PQerrorMessage(c)));
+  PQclear(r);
+  std::string out;
+  char* buf = nullptr;
+  int n;
+  while ((n = PQgetCopyData(c, &buf, 0)) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+    PQfreemem(buf);
+  }
+  while ((r = PQgetResult(c)) != nullptr) PQclear(r);
+  return out;
+}
+
+void copy_in(PGconn* c, const std::string& table, const std::string& data) {
+  PGresult* r = PQexec(c, ("COPY " + table + " FROM STDIN").c_str());
+  if (PQresultStatus(r) != PGRES_COPY_IN) die("COPY FROM: " + std::string(PQerrorMessage(c)));
+  PQclear(r);
+  for (size_t pos = 0; pos < data.size(); pos += 1 << 20) {
+    size_t n = std::min<size_t>(1 << 20, data.size() - pos);
+    if (PQputCopyData(c, data.data() + pos, static_cast<int>(n)) != 1) die(PQerrorMessage(c));
+  }
+  if (PQputCopyEnd(c, nullptr) != 1) die(PQerrorMessage(c));
+  while ((r = PQgetResult(c)) != nullptr) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) die("COPY " + table + ": " + PQerrorMessage(c));
+    PQclear(r);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lh::tools::GeneratorOptions go;
+  go.days = 30;
+  go.vendors = 1000;
+  go.customers = 200000;
+  go.products = 50000;
+  go.orders_per_day = 3100;
+  lh::actors::RunnerOptions ro;
+  ro.until_caught_up = true;
+  bool fsync_off = false;
+  for (int i = 1; i < argc; ++i) {
+    auto next = [&]() -> long long {
+      if (i + 1 >= argc) die(std::string(argv[i]) + " needs a value");
+      return std::stoll(argv[++i]);
+    };
+    if (!std::strcmp(argv[i], "--days")) go.days = static_cast<int>(next());
+    else if (!std::strcmp(argv[i], "--orders-per-day")) go.orders_per_day = static_cast<int>(next());
+    else if (!std::strcmp(argv[i], "--vendors")) go.vendors = static_cast<int>(next());
+    else if (!std::strcmp(argv[i], "--customers")) go.customers = static_cast<int>(next());
+    else if (!std::strcmp(argv[i], "--products")) go.products = static_cast<int>(next());
+    else if (!std::strcmp(argv[i], "--batch-events")) ro.batch_events = static_cast<size_t>(next());
+    else if (!std::strcmp(argv[i], "--in-flight")) ro.max_batches_in_flight = static_cast<size_t>(next());
+    else if (!std::strcmp(argv[i], "--fsync-off")) fsync_off = true;
+    else die(std::string("unknown option ") + argv[i] + " (see the header of bench/project.cc)");
+  }
+  if (auto s = lh::tools::validate(go); !s.ok()) die(s.error().message);
+
+  char tmpl[] = "/tmp/lh-bench-project-XXXXXX";
+  fs::path dir = mkdtemp(tmpl);
+  std::string input = (dir / "stream.ndjson").string();
+  auto t = Clock::now();
+  {
+    std::FILE* f = std::fopen(input.c_str(), "wb");
+    if (!f) die("cannot write " + input);
+    auto g = lh::tools::generate_to_file(go, f);
+    std::fclose(f);
+    if (!g.ok()) die(g.error().message);
+  }
+  std::printf("generated %d days (%d vendors, %d customers, %d products) in %.1f s\n", go.days,
+              go.vendors, go.customers, go.products, since(t));
+  lh::storage::LogOptions lo;
+  lo.dir = (dir / "log").string();
+  lo.durability = lh::storage::Durability::nosync;
+  auto log = lh::storage::EventLog::open(lo);
+  if (!log.ok()) die(log.error().message);
+  t = Clock::now();
+  auto ing = lh::storage::ingest_ndjson(**log, input, {});
+  if (!ing.ok()) die(ing.error().message);
+  fs::remove(input);
+  uint64_t events = (*log)->last_seq();
+  std::printf("ingested %llu events into the log in %.1f s\n", static_cast<unsigned long long>(events),
+              since(t));
+
+  lh::storage::PgClusterOptions co;
+  co.dir = (dir / "pg").string();
+  co.extra_conf = std::string(fsync_off ? "fsync = off\n" : "") +
+                  "max_wal_size = 4GB\nshared_preload_libraries = 'pg_stat_statements'\n"
+                  "pg_stat_statements.track = all\n";
+  auto cluster = lh::storage::PgCluster::start(co);
+  if (!cluster.ok()) die(cluster.error().message);
+  lh::projections::WarehouseOptions wo;
+  wo.schema = "bench";
+  auto schema = lh::projections::Schema::make(wo);
+  if (!schema.ok()) die(schema.error().message);
+  lh::storage::PgOptions po;
+  po.dsn = (*cluster)->dsn();
+  auto writer = lh::storage::PgWriter::connect(po, *schema);
+  if (!writer.ok()) die(writer.error().message);
+  if (auto s = (*writer)->init_db(); !s.ok()) die(s.error().message);
+
+  // The actors alone: the same run into a sink that only counts (the ceiling
+  // of log -> dispatcher -> owners -> merged RowBatches, without PostgreSQL).
+  double actors_only_s = 0;
+  {
+    lh::actors::ProjectionSink counting;
+    uint64_t n = 0;
+    counting.apply = [&](const std::vector<const lh::projections::RowBatch*>& b) {
+      n += b.size();
+      return lh::Status{};
+    };
+    t = Clock::now();
+    auto r0 = lh::actors::run_projection(**log, *schema, counting, ro);
+    actors_only_s = since(t);
+    if (!r0.ok()) die(r0.error().message);
+  }
+
+  // The projection, end to end.
+  double apply_s = 0;
+  uint64_t applies = 0;
+  lh::actors::ProjectionSink sink;
+  lh::storage::PgWriter* w = writer->get();
+  std::vector<uint64_t> upserts(lh::projections::kTableCount), deletes(lh::projections::kTableCount);
+  uint64_t repoints = 0, errors = 0;
+  sink.apply = [&](const std::vector<const lh::projections::RowBatch*>& b) {
+    for (const auto* rb : b) {
+      for (int i = 0; i < lh::projections::kTableCount; ++i) {
+        upserts[i] += rb->upserts[i].rows;
+        deletes[i] += rb->deletes[i].rows;
+      }
+      repoints += rb->repoints.size();
+      errors += rb->errors.size();
+    }
+    auto t0 = Clock::now();
+    auto s = w->apply(b);
+    apply_s += since(t0);
+    ++applies;
+    return s;
+  };
+  double rss_before = rss_mib(), rss_max = rss_before;
+  double anon_before = status_mib("RssAnon"), anon_max = anon_before;
+  ro.on_progress = [&](const lh::actors::RunProgress&) {
+    rss_max = std::max(rss_max, rss_mib());
+    anon_max = std::max(anon_max, status_mib("RssAnon"));
+  };
+  double cpu0 = cpu_seconds();
+  t = Clock::now();
+  auto r = lh::actors::run_projection(**log, *schema, sink, ro);
+  double run_s = since(t);
+  double run_cpu = cpu_seconds() - cpu0;
+  if (!r.ok()) die(r.error().message);
+  double rss = std::max(rss_max, rss_mib());
+  double rate = events / run_s;
+
+  // The yardstick: the same final rows, raw COPY into same-shaped tables.
+  PGconn* c = PQconnectdb((*cluster)->dsn().c_str());
+  if (PQstatus(c) != CONNECTION_OK) die(PQerrorMessage(c));
+  // Where PostgreSQL spent the projection's time: the top statements.
+  std::string top;
+  {
+    exec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    PGresult* q = PQexec(c, "SELECT round(total_exec_time)::bigint, calls, rows, "
+                            "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements "
+                            "ORDER BY total_exec_time DESC LIMIT 12");
+    if (PQresultStatus(q) == PGRES_TUPLES_OK)
+      for (int i = 0; i < PQntuples(q); ++i)
+        top += std::string("    ") + PQgetvalue(q, i, 0) + " ms  " + PQgetvalue(q, i, 1) + " calls  " +
+               PQgetvalue(q, i, 2) + " rows  " + PQgetvalue(q, i, 3) + "\n";
+    else
+      top = std::string("    (pg_stat_statements: ") + PQerrorMessage(c) + ")\n";
+    PQclear(q);
+  }
+  exec(c, "CREATE SCHEMA raw");
+  double copy_s = 0;
+  uint64_t rows = 0;
+  for (const auto& spec : schema->tables()) {
+    std::string src = "bench." + spec.name, dst = "raw." + spec.name;
+    exec(c, "CREATE TABLE " + dst + " (LIKE " + src + " INCLUDING INDEXES)");
+    std::string data = copy_out(c, src);
+    for (char ch : data) rows += ch == '\n';
+    exec(c, "CHECKPOINT");
+    auto t0 = Clock::now();
+    exec(c, "BEGIN");
+    copy_in(c, dst, data);
+    exec(c, "COMMIT");
+    copy_s += since(t0);
+  }
+  PQfinish(c);
+  double raw_rate = events / copy_s;
+
+  std::printf("PostgreSQL 15, fsync %s, batches of %zu events, %zu in flight\n", fsync_off ? "off" : "on",
+              ro.batch_events, ro.max_batches_in_flight);
+  std::printf("log -> actors -> a counting sink (no PostgreSQL): %.2f s = %.0f events/s\n",
+              actors_only_s, events / actors_only_s);
+  std::printf("log -> actors -> PostgreSQL: %llu events in %.2f s = %.0f events/s (%llu transactions, "
+              "%zu owner actors)\n",
+              static_cast<unsigned long long>(events), run_s, rate,
+              static_cast<unsigned long long>(applies), r->last.owners);
+  std::printf("  time in PgWriter::apply (projector thread): %.2f s (%.0f%% of the run); client CPU "
+              "%.2f s (%.2f cores)\n",
+              apply_s, 100 * apply_s / run_s, run_cpu, run_cpu / run_s);
+  std::printf("  rows handed to PgWriter: ");
+  for (int i = 0; i < lh::projections::kTableCount; ++i)
+    std::printf("%s %llu%s, ", schema->tables()[i].name.c_str(),
+                static_cast<unsigned long long>(upserts[i]),
+                deletes[i] ? (" (-" + std::to_string(deletes[i]) + ")").c_str() : "");
+  std::printf("repoints %llu, errors %llu\n", static_cast<unsigned long long>(repoints),
+              static_cast<unsigned long long>(errors));
+  std::printf("  PostgreSQL's top statements during the projection (pg_stat_statements):\n%s", top.c_str());
+  std::printf("raw COPY of the same %llu final rows into same-shaped tables: %.2f s = %.0f events/s "
+              "equivalent\n",
+              static_cast<unsigned long long>(rows), copy_s, raw_rate);
+  std::printf("ratio: %.0f%% of raw COPY (target >= 40%%); target 100000 events/s: %s\n",
+              100 * rate / raw_rate, rate >= 100000 ? "met" : "NOT met");
+  std::printf("memory during the projection, sampled every batch (target <= 1024 MiB): RSS peak %.0f "
+              "MiB (%.0f before), of which anonymous peak %.0f MiB (%.0f before; the rest is LMDB's "
+              "file-backed map); process peak incl. generator %.0f MiB\n",
+              rss, rss_before, anon_max, anon_before, peak_rss_mib());
+  writer->reset();
+  cluster->reset();
+  fs::remove_all(dir);
+  return 0;
+}
