@@ -36,4 +36,12 @@ std::string human_bytes(double n) {
   return u == 0 ? fmt::format("{:.0f} B", n) : fmt::format("{:.1f} {}", n, units[u]);
 }
 
+projections::Schema warehouse_schema(const GlobalOptions& g) {
+  projections::WarehouseOptions wo;
+  wo.schema = g.schema;
+  auto schema = projections::Schema::make(wo);
+  if (!schema.ok()) throw CommandError("--schema: " + schema.error().message, 2);
+  return std::move(*schema);
+}
+
 }  // namespace lh::tools

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "projections/schema.h"
 #include "storage/event_log.h"
 
 namespace lh::tools {
@@ -37,6 +38,9 @@ bool progress_enabled(const GlobalOptions& g);
 // Opens the event log of g.data_dir; a failure becomes a CommandError.
 std::unique_ptr<storage::EventLog> open_log(const GlobalOptions& g, bool read_only,
                                             storage::Durability durability = storage::Durability::sync);
+
+// The warehouse schema of g.schema; a bad name is a CommandError (exit 2).
+projections::Schema warehouse_schema(const GlobalOptions& g);
 
 // "1.2M", "340k", "12": counts for progress lines.
 std::string human_count(double n);

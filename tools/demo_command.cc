@@ -2,6 +2,8 @@
 // a private PostgreSQL (unless one is named), init-db, a generated week of
 // marketplace events, ingest, run --until-caught-up, then the analysts'
 // views and how to connect.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -21,6 +23,7 @@ struct DemoArgs {
   uint64_t seed = 42;
   int orders_per_day = 2000;
   int rows = 5;
+  double dirty_rate = 0.001;  // a little dirt, so the quarantine has something to show
 };
 
 bool dsn_given(const GlobalOptions& g) {
@@ -49,13 +52,15 @@ std::unique_ptr<storage::PgCluster> start_private_cluster(const GlobalOptions& g
 
 std::string generate_stream(const DemoArgs& a, const GlobalOptions& g) {
   std::string path = (std::filesystem::path(g.data_dir) /
-                      fmt::format("demo-{}d-seed{}-{}opd.ndjson", a.days, a.seed, a.orders_per_day))
+                      fmt::format("demo-{}d-seed{}-{}opd-dirty{}.ndjson", a.days, a.seed,
+                                  a.orders_per_day, a.dirty_rate))
                          .string();
   if (std::filesystem::exists(path)) return path;  // deterministic: same options, same bytes
   GeneratorOptions o;
   o.days = a.days;
   o.seed = a.seed;
   o.orders_per_day = a.orders_per_day;
+  o.dirty_rate = a.dirty_rate;
   if (Status s = validate(o); !s.ok()) throw CommandError(s.error().message, 2);
   std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
@@ -67,8 +72,9 @@ std::string generate_stream(const DemoArgs& a, const GlobalOptions& g) {
   if (!r.ok()) throw CommandError("generating: " + r.error().message);
   if (!closed) throw CommandError("writing " + tmp);
   std::filesystem::rename(tmp, path);
-  std::fprintf(stderr, "%s: %llu events\n", path.c_str(),
-               static_cast<unsigned long long>(r->valid_events()));
+  std::fprintf(stderr, "%s: %llu events, %llu invalid records (for the quarantine)\n", path.c_str(),
+               static_cast<unsigned long long>(r->valid_events()),
+               static_cast<unsigned long long>(r->invalid_records()));
   return path;
 }
 
@@ -129,10 +135,13 @@ void run_demo(const DemoArgs& a, GlobalOptions& g) {
                       : fmt::format("psql '{}'", g.pg_dsn).c_str());
   std::printf("tables and views are in schema %s (SET search_path = %s;)\n", g.schema.c_str(),
               g.schema.c_str());
-  if (cluster)
-    std::printf("the private PostgreSQL keeps running; stop it with: pg_ctl -D %s stop%s\n",
-                cluster->dir().c_str(),
-                cluster->user().empty() ? "" : fmt::format("  (as user {})", cluster->user()).c_str());
+  if (cluster) {
+    auto bindir = storage::find_pg_bindir();
+    std::string ctl = fmt::format("{}/pg_ctl -D {} stop", bindir.ok() ? *bindir : std::string("pg_ctl"),
+                                  cluster->dir());
+    if (!cluster->user().empty() && geteuid() == 0) ctl = fmt::format("runuser -u {} -- {}", cluster->user(), ctl);
+    std::printf("the private PostgreSQL keeps running; stop it with: %s\n", ctl.c_str());
+  }
 }
 
 }  // namespace
@@ -150,6 +159,9 @@ void register_demo(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--orders-per-day", a->orders_per_day, "Orders per average day")
       ->check(CLI::Range(0, 10000000));
   cmd->add_option("--rows", a->rows, "Rows shown per view")->check(CLI::Range(1, 1000));
+  cmd->add_option("--dirty-rate", a->dirty_rate,
+                  "Share of malformed or invalid records in the stream (they go to the quarantine)")
+      ->check(CLI::Range(0.0, 0.5));
   cmd->callback([a, &g] { run_demo(*a, g); });
 }
 

@@ -65,14 +65,6 @@ void print_progress(const actors::RunProgress& p, double rate) {
 
 }  // namespace
 
-projections::Schema warehouse_schema(const GlobalOptions& g) {
-  projections::WarehouseOptions wo;
-  wo.schema = g.schema;
-  auto schema = projections::Schema::make(wo);
-  if (!schema.ok()) throw CommandError("--schema: " + schema.error().message, 2);
-  return std::move(*schema);
-}
-
 std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
                                                      const projections::Schema& schema) {
   storage::PgOptions po;

@@ -21,8 +21,6 @@ struct RunArgs {
   std::vector<std::string> ingest;  // NDJSON files to ingest first
 };
 
-// The warehouse schema of g.schema; a bad name is a CommandError.
-projections::Schema warehouse_schema(const GlobalOptions& g);
 // Connects to g.pg_dsn (retrying per PgOptions, retries reported on stderr).
 std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
                                                      const projections::Schema& schema);

@@ -12,14 +12,6 @@
 namespace lh::tools {
 namespace {
 
-projections::Schema warehouse_schema(const GlobalOptions& g) {
-  projections::WarehouseOptions o;
-  o.schema = g.schema;
-  auto s = projections::Schema::make(o);
-  if (!s.ok()) throw CommandError(s.error().message, 2);
-  return s.value();
-}
-
 // Admin commands fail at once on a refused connection: a person is waiting.
 std::unique_ptr<storage::PgWriter> connect(const GlobalOptions& g, const projections::Schema& s) {
   storage::PgOptions o;
