@@ -47,5 +47,6 @@ void register_generate(CLI::App& app, GlobalOptions& g);
 void register_ingest(CLI::App& app, GlobalOptions& g);
 void register_log(CLI::App& app, GlobalOptions& g);
 void register_quarantine(CLI::App& app, GlobalOptions& g);
+void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
 
 }  // namespace lh::tools

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   register_ingest(app, g);
   register_log(app, g);
   register_quarantine(app, g);
+  register_kafka(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
