@@ -77,6 +77,11 @@ Status MockKafkaCluster::broker_up(int32_t id) {
   return mock_status(rd_kafka_mock_broker_set_up(cluster_, id), fmt::format("broker {} up", id));
 }
 
+Status MockKafkaCluster::set_rtt(int32_t id, int rtt_ms) {
+  return mock_status(rd_kafka_mock_broker_set_rtt(cluster_, id, rtt_ms),
+                     fmt::format("broker {} rtt {} ms", id, rtt_ms));
+}
+
 Status MockKafkaCluster::set_leader(const std::string& topic, int32_t partition, int32_t id) {
   return mock_status(rd_kafka_mock_partition_set_leader(cluster_, topic.c_str(), partition, id),
                      fmt::format("leader of {}/{} -> broker {}", topic, partition, id));

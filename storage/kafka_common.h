@@ -53,6 +53,7 @@ class MockKafkaCluster {
   Status create_topic(const std::string& topic, int partitions, int replication_factor = 1);
   Status broker_down(int32_t broker_id);  // -1 = every broker
   Status broker_up(int32_t broker_id);
+  Status set_rtt(int32_t broker_id, int rtt_ms);  // -1 = every broker
   Status set_leader(const std::string& topic, int32_t partition, int32_t broker_id);
   rd_kafka_mock_cluster_t* raw() const { return cluster_; }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -27,6 +28,30 @@ extern "C" void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaq
 }
 
 }  // namespace
+
+std::string_view kafka_key(const events::Event& e) {
+  if (auto v = events::vendor_of(e)) return *v;
+  return std::visit(
+      [&](const auto& d) -> std::string_view {
+        using T = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<T, events::OrderPlaced>) {
+          if (!d.lines.empty()) return d.lines.front().vendor_id;
+          return d.order_id;
+        } else if constexpr (std::is_same_v<T, events::CustomerData> ||
+                             std::is_same_v<T, events::CustomerDeleted>) {
+          return d.customer_id;
+        } else if constexpr (std::is_same_v<T, events::ProductData>) {
+          return d.product_id;
+        } else if constexpr (std::is_same_v<T, events::OrderStatusChanged>) {
+          return d.order_id;
+        } else if constexpr (std::is_same_v<T, events::PageViewed>) {
+          return d.session_id;
+        } else {
+          return e.event_id;
+        }
+      },
+      e.data);
+}
 
 Result<ProduceSummary> produce_ndjson(const std::string& path, const ProduceOptions& o) {
   std::vector<std::string> cfg = {"linger.ms=20", "batch.num.messages=10000",
@@ -62,10 +87,8 @@ Result<ProduceSummary> produce_ndjson(const std::string& path, const ProduceOpti
     std::optional<std::string_view> key;
     std::string key_copy;
     if (!rec.oversized && decoder.decode(rec.data, ev, why, /*padded=*/true)) {
-      if (auto v = events::vendor_of(ev)) {
-        key_copy.assign(*v);
-        key = key_copy;
-      }
+      key_copy.assign(kafka_key(ev));
+      key = key_copy;
     }
     void* key_ptr = key ? const_cast<char*>(key->data()) : nullptr;
     size_t key_len = key ? key->size() : 0;

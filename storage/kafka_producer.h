@@ -1,6 +1,5 @@
 // NDJSON file -> Kafka topic: each non-blank line is one message value, keyed
-// by the event's vendor (events::vendor_of: data.vendor_id, or the first order
-// line's); lines that do not decode, or have no vendor, go without a key.
+// by kafka_key(event); lines that do not decode go without a key.
 // librdkafka batches (linger.ms, batch.num.messages); the end waits for every
 // delivery report.
 #pragma once
@@ -9,9 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "events/event.h"
 #include "events/result.h"
 
 namespace lh::storage {
+
+// The message key of an event: its vendor (events::vendor_of; a multi-vendor
+// order: its first line's vendor), else the entity whose events must stay in
+// order (customer_id, product_id, order_id, session_id), else the event_id.
+// Equal events (duplicates) get equal keys, so they land in one partition.
+std::string_view kafka_key(const events::Event& e);
 
 struct ProduceOptions {
   std::string brokers;
@@ -22,7 +28,7 @@ struct ProduceOptions {
 
 struct ProduceSummary {
   uint64_t messages = 0;   // delivered
-  uint64_t keyed = 0;      // of which had a vendor key
+  uint64_t keyed = 0;      // of which were valid events (with a key)
   uint64_t bytes = 0;      // value bytes
   double seconds = 0;
 };

@@ -58,7 +58,7 @@ void run_produce(const ProduceArgs& a) {
   auto r = storage::produce_ndjson(a.file, a.opts);
   if (!r.ok()) throw CommandError(r.error().message);
   double rate = r->seconds > 0 ? r->messages / r->seconds : 0;
-  std::fprintf(stderr, "%s: %llu messages (%llu keyed by vendor, %s) to %s in %.2f s (%s msg/s)\n",
+  std::fprintf(stderr, "%s: %llu messages (%llu keyed, %s) to %s in %.2f s (%s msg/s)\n",
                a.file.c_str(), static_cast<unsigned long long>(r->messages),
                static_cast<unsigned long long>(r->keyed), human_bytes(r->bytes).c_str(),
                a.opts.topic.c_str(), r->seconds, human_count(rate).c_str());
@@ -83,7 +83,8 @@ void register_kafka(CLI::App& app, GlobalOptions& g) {
   auto* prod = app.add_subcommand(
       "produce",
       "Write an NDJSON file to a Kafka topic, one message per line, keyed by the event's vendor\n"
-      "(lines that are not valid events are sent too, without a key).");
+      "(else its customer, product, order or session id; lines that are not valid events are\n"
+      "sent too, without a key).");
   prod->add_option("--kafka", p->opts.brokers, "Bootstrap brokers (host:port,...)")->required();
   prod->add_option("--topic", p->opts.topic, "Topic")->required();
   prod->add_option("--partition", p->opts.partition, "Only this partition (default: by key)");

@@ -157,4 +157,47 @@ inline Reference make_reference(const TempDir& dir, const std::string& name, int
   return r;
 }
 
+// One mock cluster (3 brokers) and one reference stream per test suite.
+class KafkaFixture : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    auto c = storage::MockKafkaCluster::start(3);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    cluster_ = c->release();
+    boot_ = new std::string(cluster_->bootstrap_servers());
+    ref_ = new Reference(make_reference(*dir_, "day", 11, 500));
+    ASSERT_GT(ref_->events.size(), 10000u);
+    ASSERT_GT(ref_->quarantine.size(), 50u);
+  }
+  static void TearDownTestSuite() {
+    delete ref_;
+    delete boot_;
+    delete cluster_;
+    delete dir_;
+  }
+  // A fresh topic with the reference file in it.
+  static std::string topic_with_reference(const std::string& topic, int partitions = 4) {
+    EXPECT_TRUE(cluster_->create_topic(topic, partitions).ok());
+    kcat_produce(*boot_, topic, ref_->file);
+    return topic;
+  }
+  // ingest --exit-at-end; returns its JSON summary, failing the test on a non-zero exit.
+  static std::string ingest_to_end(const std::string& log, const std::string& topic,
+                                   const std::string& group, std::vector<std::string> extra = {}) {
+    auto args = kafka_ingest_args(log, *boot_, topic, group);
+    args.insert(args.end(), {"--exit-at-end", "--json"});
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string out = *dir_ / "out.json", err = *dir_ / "err.txt";
+    RunResult r = wait_for(spawn_logged(args, out, err));
+    EXPECT_EQ(r.exit_code, 0) << slurp(err);
+    return slurp(out);
+  }
+
+  static inline TempDir* dir_;
+  static inline storage::MockKafkaCluster* cluster_;
+  static inline std::string* boot_;
+  static inline Reference* ref_;
+};
+
 }  // namespace lh::testing

@@ -11,51 +11,7 @@
 namespace lh::testing {
 namespace {
 
-class KafkaSource : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    auto c = storage::MockKafkaCluster::start(3);
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    cluster_ = c->release();
-    boot_ = new std::string(cluster_->bootstrap_servers());
-    ref_ = new Reference(make_reference(*dir_, "day", 11, 500));
-    ASSERT_GT(ref_->events.size(), 10000u);
-    ASSERT_GT(ref_->quarantine.size(), 50u);
-  }
-  static void TearDownTestSuite() {
-    delete ref_;
-    delete boot_;
-    delete cluster_;
-    delete dir_;
-  }
-  // A fresh topic with the reference file in it.
-  static std::string topic_with_reference(const std::string& topic, int partitions = 4) {
-    EXPECT_TRUE(cluster_->create_topic(topic, partitions).ok());
-    kcat_produce(*boot_, topic, ref_->file);
-    return topic;
-  }
-  // ingest --exit-at-end; returns its JSON summary, failing the test on a non-zero exit.
-  static std::string ingest_to_end(const std::string& log, const std::string& topic,
-                                   const std::string& group, std::vector<std::string> extra = {}) {
-    auto args = kafka_ingest_args(log, *boot_, topic, group);
-    args.insert(args.end(), {"--exit-at-end", "--json"});
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::string out = *dir_ / "out.json", err = *dir_ / "err.txt";
-    RunResult r = wait_for(spawn_logged(args, out, err));
-    EXPECT_EQ(r.exit_code, 0) << slurp(err);
-    return slurp(out);
-  }
-
-  static TempDir* dir_;
-  static storage::MockKafkaCluster* cluster_;
-  static std::string* boot_;
-  static Reference* ref_;
-};
-TempDir* KafkaSource::dir_;
-storage::MockKafkaCluster* KafkaSource::cluster_;
-std::string* KafkaSource::boot_;
-Reference* KafkaSource::ref_;
+using KafkaSource = KafkaFixture;
 
 TEST_F(KafkaSource, KcatFileIntoLogExactlyOnceAndRerunAppendsNothing) {
   std::string topic = topic_with_reference("plain");
@@ -158,7 +114,7 @@ TEST_F(KafkaSource, KillNineAtRandomMomentsThenRestartGivesExactlyOnce) {
     auto args = kafka_ingest_args(log, *boot_, topic, group);
     // Small fetches: the consumer goes back to the brokers all along.
     args.insert(args.end(), {"--batch-size", batch, "--kafka-config", "queued.max.messages.kbytes=64",
-                             "--kafka-config", "fetch.max.bytes=32768"});
+                             "--kafka-config", "fetch.message.max.bytes=16384"});
     pid_t pid = spawn_logged(args, data / "out1", data / "err1");
     // Wait for the first commit, then kill -9 a random moment later.
     bool started = eventually(30, [&] { return log_count(log) > 0; });
