@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "events/debezium.h"
 #include "events/json_encoder.h"
 #include "storage/ingest_pipeline.h"
 #include "storage/kafka_source.h"
@@ -36,6 +37,8 @@ struct IngestArgs {
   std::string group;
   std::vector<std::string> kafka_config;
   bool exit_at_end = false;
+  std::vector<std::string> cdc_topics;
+  std::string cdc_mapping;
 };
 
 void print_progress(const storage::IngestProgress& p, double seconds, uint64_t file_size) {
@@ -57,8 +60,10 @@ void run_ingest(const IngestArgs& a, GlobalOptions& g) {
     throw CommandError("ingest: give NDJSON files (or '-'), or --kafka BROKERS --topic T --group G", 2);
   if (!a.kafka.empty() && !a.files.empty())
     throw CommandError("ingest: give either files or --kafka, not both", 2);
-  if (!a.kafka.empty() && (a.topics.empty() || a.group.empty()))
-    throw CommandError("ingest --kafka needs --topic (at least one) and --group", 2);
+  if (!a.kafka.empty() && ((a.topics.empty() && a.cdc_topics.empty()) || a.group.empty()))
+    throw CommandError("ingest --kafka needs --topic or --cdc-topic (at least one) and --group", 2);
+  if (!a.cdc_topics.empty() && a.cdc_mapping.empty())
+    throw CommandError("ingest --cdc-topic needs --cdc-mapping FILE (table -> event type and fields)", 2);
   storage::Durability d;
   if (a.durability == "sync")
     d = storage::Durability::sync;
@@ -142,13 +147,24 @@ void run_ingest(const IngestArgs& a, GlobalOptions& g) {
 
 void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& log) {
   storage::KafkaIngestOptions opts;
+  opts.decoder.max_record_bytes = a.max_record_bytes;
   opts.brokers = a.kafka;
   opts.topics = a.topics;
+  if (!a.cdc_topics.empty()) {
+    auto mapping = events::CdcMapping::load(a.cdc_mapping);
+    if (!mapping.ok()) throw CommandError(mapping.error().message, 2);
+    auto cdc = std::make_shared<events::DebeziumDecoder>(std::move(*mapping), opts.decoder);
+    for (const auto& t : a.cdc_topics) {
+      opts.topics.push_back(t);
+      opts.topic_decoders[t] = storage::TopicDecoder{
+          [cdc](std::string_view v, events::Event& e, events::Rejection& why) { return cdc->decode(v, e, why); },
+          /*skip_tombstones=*/true};
+    }
+  }
   opts.group = a.group;
   opts.config = a.kafka_config;
   opts.exit_at_end = a.exit_at_end;
   opts.batch_records = a.batch;
-  opts.decoder.max_record_bytes = a.max_record_bytes;
   opts.stop = &g_stop;
   opts.on_warning = [](const std::string& w) { std::fprintf(stderr, "%s\n", w.c_str()); };
   bool progress = progress_enabled(g);
@@ -181,7 +197,7 @@ void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& 
     std::fprintf(stderr,
                  "kafka %s: %llu messages: %llu appended, %llu duplicates, %llu quarantined "
                  "in %.2f s (%s messages/s)%s\n",
-                 fmt::format("{}", fmt::join(a.topics, ",")).c_str(),
+                 fmt::format("{}", fmt::join(opts.topics, ",")).c_str(),
                  static_cast<unsigned long long>(t.records), static_cast<unsigned long long>(t.appended),
                  static_cast<unsigned long long>(t.duplicates),
                  static_cast<unsigned long long>(t.quarantined), r->seconds,
@@ -209,6 +225,10 @@ void register_ingest(CLI::App& app, GlobalOptions& g) {
                   "librdkafka property key=value for the consumer (repeatable)");
   cmd->add_flag("--exit-at-end", a->exit_at_end,
                 "Kafka: stop once every assigned partition is consumed to its end (like kcat -e)");
+  cmd->add_option("--cdc-topic", a->cdc_topics,
+                  "Kafka topic of Debezium change envelopes (repeatable; needs --cdc-mapping)");
+  cmd->add_option("--cdc-mapping", a->cdc_mapping,
+                  "JSON file: table -> event types and field mapping (see docs/kafka.md)");
   cmd->add_option("--durability", a->durability,
                   "sync: each batch is on disk before it is acknowledged; nosync: faster, a power "
                   "loss may lose the last batches (a process crash loses nothing)")
