@@ -15,6 +15,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using TopicPartition = std::pair<std::string, int32_t>;
 
+// What the consumer knows of one partition it has seen.
+struct Part {
+  std::string topic;
+  int32_t partition = 0;
+  std::string source;             // kafka_source_name()
+  const TopicDecoder* decoder = nullptr;  // nullptr: the event JSON
+  bool assigned = false;
+  bool at_end = false;
+  int64_t next = 0;               // next offset expected (messages before it are stale)
+  int64_t batch_next = -1;        // next offset after the batch in hand; -1: not in it
+};
+
 class Consumer {
  public:
   Consumer(EventLog& log, const KafkaIngestOptions& o) : log_(log), o_(o), decoder_(o.decoder) {}
@@ -30,8 +42,10 @@ class Consumer {
     if (o_.on_warning) o_.on_warning(w);
   }
   void handle(const rd_kafka_message_t* m);
-  void quarantine(const TopicPartition& tp, int64_t offset, std::string_view raw,
-                  events::RejectCode code, std::string reason);
+  Part& part(const char* topic, int32_t partition);
+  Part* part_of(const rd_kafka_message_t* m);
+  void quarantine(const Part& p, int64_t offset, std::string_view raw, events::RejectCode code,
+                  std::string reason);
   // Commits the batch in hand to the log, then the group's offsets (sync or
   // async). A failure is kept in error_ (the loop returns it).
   void flush(bool sync_group_commit);
@@ -45,13 +59,18 @@ class Consumer {
   events::Event event_;
   events::Rejection why_;
 
+  // The batch in hand. batch_.events is recycled: its first n_events_ are
+  // live, the rest keep their strings' capacity (no allocation per message).
   AppendBatch batch_;
+  size_t n_events_ = 0;
   uint64_t batch_records_ = 0, batch_bytes_ = 0;
   Clock::time_point batch_started_;
-  std::map<TopicPartition, int64_t> batch_next_;  // partitions touched by the batch -> next offset
+  std::vector<Part*> in_batch_;  // partitions touched by the batch
 
-  std::map<TopicPartition, int64_t> next_;  // assigned partition -> next offset expected
-  std::set<TopicPartition> at_end_;
+  std::map<TopicPartition, Part> parts_;
+  const rd_kafka_topic_t* last_rkt_ = nullptr;  // the last message's partition, cached
+  int32_t last_partition_ = -1;
+  Part* last_part_ = nullptr;
   std::optional<Error> error_;
   KafkaIngestSummary summary_;
   std::string last_warning_;
@@ -111,9 +130,10 @@ void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
       auto& p = parts->elems[i];
       int64_t c = have_committed ? committed->elems[i].offset : -1;
       p.offset = start_offset(p.topic, p.partition, c);
-      TopicPartition tp{p.topic, p.partition};
-      next_[tp] = p.offset < 0 ? 0 : p.offset;
-      at_end_.erase(tp);
+      Part& st = part(p.topic, p.partition);
+      st.assigned = true;
+      st.at_end = false;
+      st.next = p.offset < 0 ? 0 : p.offset;
       where.push_back(fmt::format("{}/{}@{}", p.topic, p.partition,
                                   p.offset < 0 ? std::string("start") : std::to_string(p.offset)));
     }
@@ -128,25 +148,47 @@ void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
       warn(fmt::format("kafka: rebalance error: {}", rd_kafka_err2str(err)));
     }
     rd_kafka_assign(rk_.get(), nullptr);
-    next_.clear();
-    at_end_.clear();
+    for (auto& [tp, st] : parts_) st.assigned = false;
   }
 }
 
-void Consumer::quarantine(const TopicPartition& tp, int64_t offset, std::string_view raw,
+Part& Consumer::part(const char* topic, int32_t partition) {
+  auto [it, fresh] = parts_.try_emplace(TopicPartition{topic, partition});
+  Part& p = it->second;
+  if (fresh) {
+    p.topic = topic;
+    p.partition = partition;
+    p.source = kafka_source_name(p.topic, partition);
+    auto td = o_.topic_decoders.find(p.topic);
+    p.decoder = td == o_.topic_decoders.end() ? nullptr : &td->second;
+  }
+  return p;
+}
+
+Part* Consumer::part_of(const rd_kafka_message_t* m) {
+  if (!m->rkt) return nullptr;
+  if (m->rkt != last_rkt_ || m->partition != last_partition_) {
+    last_part_ = &part(rd_kafka_topic_name(m->rkt), m->partition);
+    last_rkt_ = m->rkt;
+    last_partition_ = m->partition;
+  }
+  return last_part_;
+}
+
+void Consumer::quarantine(const Part& p, int64_t offset, std::string_view raw,
                           events::RejectCode code, std::string reason) {
   QuarantineRecord q;
   q.raw.assign(raw);
   q.code = code;
   q.reason = std::move(reason);
-  q.source = kafka_source_name(tp.first, tp.second);
+  q.source = p.source;
   q.offset = static_cast<uint64_t>(offset);
   batch_.rejected.push_back(std::move(q));
 }
 
 void Consumer::handle(const rd_kafka_message_t* m) {
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-    if (m->rkt) at_end_.insert({rd_kafka_topic_name(m->rkt), m->partition});
+    if (Part* p = part_of(m)) p->at_end = true;
     return;
   }
   if (m->err) {
@@ -167,52 +209,51 @@ void Consumer::handle(const rd_kafka_message_t* m) {
     }
     return;
   }
-  TopicPartition tp{rd_kafka_topic_name(m->rkt), m->partition};
-  auto it = next_.find(tp);
-  if (it == next_.end() || m->offset < it->second) {
+  Part* pp = part_of(m);
+  if (!pp || !pp->assigned || m->offset < pp->next) {
     ++summary_.stale;  // fetched before a seek or a revocation: not ours to append
     return;
   }
-  it->second = m->offset + 1;
-  at_end_.erase(tp);
-  if (batch_records_ == 0 && batch_next_.empty()) batch_started_ = Clock::now();
-  batch_next_[tp] = m->offset + 1;
+  Part& p = *pp;
+  p.next = m->offset + 1;
+  p.at_end = false;
+  if (batch_records_ == 0) batch_started_ = Clock::now();
+  if (p.batch_next < 0) in_batch_.push_back(&p);
+  p.batch_next = m->offset + 1;
   ++batch_records_;
   batch_bytes_ += m->len;
 
-  auto td = o_.topic_decoders.find(tp.first);
-  const TopicDecoder* custom = td == o_.topic_decoders.end() ? nullptr : &td->second;
   if (!m->payload) {
-    if (custom && custom->skip_tombstones) {
+    if (p.decoder && p.decoder->skip_tombstones) {
       ++summary_.tombstones;
       return;
     }
-    quarantine(tp, m->offset, {}, events::RejectCode::bad_json,
-               fmt::format("null message value (tombstone) at {} offset {}",
-                           kafka_source_name(tp.first, tp.second), m->offset));
+    quarantine(p, m->offset, {}, events::RejectCode::bad_json,
+               fmt::format("null message value (tombstone) at {} offset {}", p.source, m->offset));
     return;
   }
   std::string_view value(static_cast<const char*>(m->payload), m->len);
-  bool ok = custom ? custom->decode(value, event_, why_) : decoder_.decode(value, event_, why_);
+  bool ok = p.decoder ? p.decoder->decode(value, event_, why_) : decoder_.decode(value, event_, why_);
   if (!ok) {
     // Keep at most the decoder's limit of an oversized value's bytes.
-    quarantine(tp, m->offset, value.substr(0, std::max<size_t>(o_.decoder.max_record_bytes, 1024)),
+    quarantine(p, m->offset, value.substr(0, std::max<size_t>(o_.decoder.max_record_bytes, 1024)),
                why_.code, why_.message);
     return;
   }
-  batch_.events.emplace_back();
-  PendingEvent& p = batch_.events.back();
-  p.event_id = event_.event_id;
-  p.type = event_.type;
-  events::encode_msgpack(event_, p.payload);
+  if (batch_.events.size() <= n_events_) batch_.events.emplace_back();
+  PendingEvent& e = batch_.events[n_events_++];
+  e.event_id = event_.event_id;
+  e.type = event_.type;
+  e.payload.clear();
+  events::encode_msgpack(event_, e.payload);
 }
 
 void Consumer::flush(bool sync_group_commit) {
-  if (batch_next_.empty() || error_) return;
+  if (in_batch_.empty() || error_) return;
   batch_.positions.clear();
-  for (const auto& [tp, next] : batch_next_)
-    batch_.positions.push_back(
-        SourcePosition{kafka_source_name(tp.first, tp.second), static_cast<uint64_t>(next), 0, {}});
+  for (const Part* p : in_batch_)
+    batch_.positions.push_back(SourcePosition{p->source, static_cast<uint64_t>(p->batch_next), 0, {}});
+  batch_.events.resize(n_events_);
   auto r = log_.append(batch_);
   if (!r.ok()) {
     error_ = r.error();
@@ -231,45 +272,66 @@ void Consumer::flush(bool sync_group_commit) {
   }
   // The log has them: now the group's offsets, for monitoring (a failure here
   // loses nothing; the log's positions win on the next start).
-  KafkaPartitions offsets(rd_kafka_topic_partition_list_new(static_cast<int>(batch_next_.size())));
-  for (const auto& [tp, next] : batch_next_)
-    rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = next;
+  KafkaPartitions offsets(rd_kafka_topic_partition_list_new(static_cast<int>(in_batch_.size())));
+  for (Part* p : in_batch_) {
+    rd_kafka_topic_partition_list_add(offsets.get(), p->topic.c_str(), p->partition)->offset = p->batch_next;
+    p->batch_next = -1;
+  }
   rd_kafka_resp_err_t ce = rd_kafka_commit(rk_.get(), offsets.get(), sync_group_commit ? 0 : 1);
   if (ce != RD_KAFKA_RESP_ERR_NO_ERROR && sync_group_commit)
     warn(fmt::format("kafka: committing the group's offsets failed ({}); the log has the batch",
                      rd_kafka_err2str(ce)));
-  batch_.events.clear();
+  n_events_ = 0;
   batch_.rejected.clear();
-  batch_next_.clear();
+  in_batch_.clear();
   batch_records_ = batch_bytes_ = 0;
   if (o_.on_batch) o_.on_batch(t);
 }
 
 bool Consumer::all_at_end() const {
-  if (next_.empty()) return false;
-  for (const auto& [tp, next] : next_)
-    if (!at_end_.count(tp)) return false;
-  return true;
+  bool any = false;
+  for (const auto& [tp, p] : parts_) {
+    if (!p.assigned) continue;
+    if (!p.at_end) return false;
+    any = true;
+  }
+  return any;
 }
 
 Result<KafkaIngestSummary> Consumer::run() {
   auto started = Clock::now();
   const auto max_age = std::chrono::milliseconds(std::max(1, o_.batch_max_ms));
   const size_t batch_records = std::max<size_t>(1, o_.batch_records);
-  batch_.events.reserve(batch_records);
+  KafkaQueue queue(rd_kafka_queue_get_consumer(rk_.get()));
+  std::vector<rd_kafka_message_t*> msgs(1000);
   while (!error_) {
     if (o_.stop && o_.stop->load()) {
       summary_.stopped = true;
       break;
     }
     int timeout_ms = 100;
-    if (!batch_next_.empty()) {
+    if (batch_records_ > 0) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(batch_started_ + max_age - Clock::now());
       timeout_ms = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(100, left.count())));
     }
-    KafkaMessage m(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
-    if (m) handle(m.get());
-    if (!batch_next_.empty() &&
+    // What is already there, many messages per call (it would wait for the
+    // whole count, so no timeout); when nothing is, wait for one. Rebalance
+    // callbacks are served inside both.
+    size_t want = std::min(msgs.size(), std::max<size_t>(1, batch_records - batch_records_));
+    ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), want);
+    if (n < 0) {
+      error_ = Error{fmt::format("kafka: consume failed: {}", rd_kafka_err2str(rd_kafka_last_error()))};
+      break;
+    }
+    if (n == 0) {
+      msgs[0] = rd_kafka_consumer_poll(rk_.get(), timeout_ms);
+      n = msgs[0] ? 1 : 0;
+    }
+    for (ssize_t i = 0; i < n; ++i) {
+      KafkaMessage m(msgs[i]);
+      if (!error_) handle(m.get());
+    }
+    if (batch_records_ > 0 &&
         (batch_records_ >= batch_records || Clock::now() - batch_started_ >= max_age))
       flush(false);
     if (o_.exit_at_end && all_at_end()) {
@@ -283,6 +345,7 @@ Result<KafkaIngestSummary> Consumer::run() {
     }
   }
   flush(true);
+  queue.reset();
   // Leaves the group; the revocation callback commits anything left.
   rd_kafka_consumer_close(rk_.get());
   summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
