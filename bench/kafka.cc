@@ -204,6 +204,8 @@ int main(int argc, char** argv) {
               nosync ? "nosync" : "fsync per batch", batch, static_cast<unsigned long long>(t.records),
               static_cast<unsigned long long>(t.appended), static_cast<unsigned long long>(t.quarantined),
               static_cast<unsigned long long>(t.batches), secs, rate);
+  std::printf("  of the whole ingest (%.3f s, group join included): %.3f s in log appends, "
+              "%.3f s waiting for messages\n", ing->seconds, ing->append_seconds, ing->wait_seconds);
   std::printf("ratio ingest/raw: %.2f\n", rate / raw_rate);
   std::printf("for scale: decode+validate+encode alone, one thread, no I/O: %.0f msg/s\n",
               decode_only_rate(input));

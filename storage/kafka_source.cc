@@ -1,8 +1,11 @@
 #include "storage/kafka_source.h"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
-#include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -27,6 +30,17 @@ struct Part {
   int64_t batch_next = -1;        // next offset after the batch in hand; -1: not in it
 };
 
+// A batch: built by the consuming thread, appended to the log by the
+// committing thread while the next one is built (two alternate, so JSON work
+// overlaps LMDB's writes and fsync). Strings keep their capacity: no
+// allocation per message in the steady state.
+struct Work {
+  AppendBatch batch;
+  size_t n_events = 0;      // live prefix of batch.events
+  uint64_t records = 0, bytes = 0;
+  KafkaPartitions offsets;  // the group's offsets, committed after the log
+};
+
 class Consumer {
  public:
   Consumer(EventLog& log, const KafkaIngestOptions& o) : log_(log), o_(o), decoder_(o.decoder) {}
@@ -46,9 +60,16 @@ class Consumer {
   Part* part_of(const rd_kafka_message_t* m);
   void quarantine(const Part& p, int64_t offset, std::string_view raw, events::RejectCode code,
                   std::string reason);
-  // Commits the batch in hand to the log, then the group's offsets (sync or
-  // async). A failure is kept in error_ (the loop returns it).
-  void flush(bool sync_group_commit);
+  // Seals the batch in hand and hands it to the committing thread; with
+  // `sync`, appends it here and commits the group's offsets synchronously,
+  // so it is in the log when this returns. A failure is kept in error_.
+  void flush(bool sync);
+  // Waits until the committing thread has nothing in hand.
+  void wait_idle();
+  // Log append, totals, then the group's offsets. Runs in either thread,
+  // never in both at once (the consuming thread calls it only when idle).
+  Status commit(Work& w, bool sync);
+  void commit_loop();
   bool all_at_end() const;
   int64_t start_offset(const std::string& topic, int32_t partition, int64_t committed);
 
@@ -59,13 +80,18 @@ class Consumer {
   events::Event event_;
   events::Rejection why_;
 
-  // The batch in hand. batch_.events is recycled: its first n_events_ are
-  // live, the rest keep their strings' capacity (no allocation per message).
-  AppendBatch batch_;
-  size_t n_events_ = 0;
-  uint64_t batch_records_ = 0, batch_bytes_ = 0;
+  Work works_[2];
+  Work* cur_ = &works_[0];       // the batch in hand
   Clock::time_point batch_started_;
-  std::vector<Part*> in_batch_;  // partitions touched by the batch
+  std::vector<Part*> in_batch_;  // partitions touched by the batch in hand
+
+  std::thread committer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Work* pending_ = nullptr;      // handed to the committer, not yet in the log
+  bool quit_ = false;
+  std::optional<Error> commit_error_;
+  std::atomic<bool> commit_failed_{false};
 
   std::map<TopicPartition, Part> parts_;
   const rd_kafka_topic_t* last_rkt_ = nullptr;  // the last message's partition, cached
@@ -119,6 +145,7 @@ int64_t Consumer::start_offset(const std::string& topic, int32_t partition, int6
 
 void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    wait_idle();  // the log's positions must include every batch handed over
     // The group's committed offsets, to compare with the log's positions.
     KafkaPartitions committed(rd_kafka_topic_partition_list_copy(parts));
     bool have_committed =
@@ -183,7 +210,7 @@ void Consumer::quarantine(const Part& p, int64_t offset, std::string_view raw,
   q.reason = std::move(reason);
   q.source = p.source;
   q.offset = static_cast<uint64_t>(offset);
-  batch_.rejected.push_back(std::move(q));
+  cur_->batch.rejected.push_back(std::move(q));
 }
 
 void Consumer::handle(const rd_kafka_message_t* m) {
@@ -217,11 +244,12 @@ void Consumer::handle(const rd_kafka_message_t* m) {
   Part& p = *pp;
   p.next = m->offset + 1;
   p.at_end = false;
-  if (batch_records_ == 0) batch_started_ = Clock::now();
+  Work& w = *cur_;
+  if (w.records == 0) batch_started_ = Clock::now();
   if (p.batch_next < 0) in_batch_.push_back(&p);
   p.batch_next = m->offset + 1;
-  ++batch_records_;
-  batch_bytes_ += m->len;
+  ++w.records;
+  w.bytes += m->len;
 
   if (!m->payload) {
     if (p.decoder && p.decoder->skip_tombstones) {
@@ -240,28 +268,57 @@ void Consumer::handle(const rd_kafka_message_t* m) {
                why_.code, why_.message);
     return;
   }
-  if (batch_.events.size() <= n_events_) batch_.events.emplace_back();
-  PendingEvent& e = batch_.events[n_events_++];
+  if (w.batch.events.size() <= w.n_events) w.batch.events.emplace_back();
+  PendingEvent& e = w.batch.events[w.n_events++];
   e.event_id = event_.event_id;
   e.type = event_.type;
   e.payload.clear();
   events::encode_msgpack(event_, e.payload);
 }
 
-void Consumer::flush(bool sync_group_commit) {
-  if (in_batch_.empty() || error_) return;
-  batch_.positions.clear();
-  for (const Part* p : in_batch_)
-    batch_.positions.push_back(SourcePosition{p->source, static_cast<uint64_t>(p->batch_next), 0, {}});
-  batch_.events.resize(n_events_);
-  auto r = log_.append(batch_);
-  if (!r.ok()) {
-    error_ = r.error();
+void Consumer::flush(bool sync) {
+  if (in_batch_.empty() || error_) {
+    if (sync) wait_idle();
     return;
   }
+  Work& w = *cur_;
+  w.batch.positions.clear();
+  w.offsets.reset(rd_kafka_topic_partition_list_new(static_cast<int>(in_batch_.size())));
+  for (Part* p : in_batch_) {
+    w.batch.positions.push_back(SourcePosition{p->source, static_cast<uint64_t>(p->batch_next), 0, {}});
+    rd_kafka_topic_partition_list_add(w.offsets.get(), p->topic.c_str(), p->partition)->offset = p->batch_next;
+    p->batch_next = -1;
+  }
+  in_batch_.clear();
+  w.batch.events.resize(w.n_events);
+  wait_idle();  // the previous batch is in the log: batches commit in order
+  if (error_) return;
+  if (sync || !committer_.joinable()) {
+    if (auto st = commit(w, true); !st.ok()) error_ = st.error();
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    pending_ = &w;
+  }
+  cv_.notify_all();
+  cur_ = cur_ == &works_[0] ? &works_[1] : &works_[0];  // idle: wait_idle() above
+}
+
+void Consumer::wait_idle() {
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait(l, [&] { return pending_ == nullptr; });
+  if (commit_error_ && !error_) error_ = commit_error_;
+}
+
+Status Consumer::commit(Work& w, bool sync) {
+  auto t0 = Clock::now();
+  auto r = log_.append(w.batch);
+  summary_.append_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!r.ok()) return r.error();
   IngestProgress& t = summary_.totals;
-  t.records += batch_records_;
-  t.bytes += batch_bytes_;
+  t.records += w.records;
+  t.bytes += w.bytes;
   t.appended += r->appended;
   t.duplicates += r->duplicates;
   t.quarantined += r->quarantined;
@@ -272,20 +329,33 @@ void Consumer::flush(bool sync_group_commit) {
   }
   // The log has them: now the group's offsets, for monitoring (a failure here
   // loses nothing; the log's positions win on the next start).
-  KafkaPartitions offsets(rd_kafka_topic_partition_list_new(static_cast<int>(in_batch_.size())));
-  for (Part* p : in_batch_) {
-    rd_kafka_topic_partition_list_add(offsets.get(), p->topic.c_str(), p->partition)->offset = p->batch_next;
-    p->batch_next = -1;
-  }
-  rd_kafka_resp_err_t ce = rd_kafka_commit(rk_.get(), offsets.get(), sync_group_commit ? 0 : 1);
-  if (ce != RD_KAFKA_RESP_ERR_NO_ERROR && sync_group_commit)
+  rd_kafka_resp_err_t ce = rd_kafka_commit(rk_.get(), w.offsets.get(), sync ? 0 : 1);
+  if (ce != RD_KAFKA_RESP_ERR_NO_ERROR && sync)
     warn(fmt::format("kafka: committing the group's offsets failed ({}); the log has the batch",
                      rd_kafka_err2str(ce)));
-  n_events_ = 0;
-  batch_.rejected.clear();
-  in_batch_.clear();
-  batch_records_ = batch_bytes_ = 0;
+  w.n_events = 0;
+  w.records = w.bytes = 0;
+  w.batch.rejected.clear();
   if (o_.on_batch) o_.on_batch(t);
+  return {};
+}
+
+void Consumer::commit_loop() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (true) {
+    cv_.wait(l, [&] { return pending_ != nullptr || quit_; });
+    if (!pending_) return;
+    Work* w = pending_;
+    l.unlock();
+    Status st = commit(*w, false);
+    l.lock();
+    if (!st.ok() && !commit_error_) {
+      commit_error_ = st.error();
+      commit_failed_ = true;
+    }
+    pending_ = nullptr;
+    cv_.notify_all();
+  }
 }
 
 bool Consumer::all_at_end() const {
@@ -304,35 +374,42 @@ Result<KafkaIngestSummary> Consumer::run() {
   const size_t batch_records = std::max<size_t>(1, o_.batch_records);
   KafkaQueue queue(rd_kafka_queue_get_consumer(rk_.get()));
   std::vector<rd_kafka_message_t*> msgs(1000);
+  committer_ = std::thread([this] { commit_loop(); });
   while (!error_) {
+    if (commit_failed_) {
+      wait_idle();
+      break;
+    }
     if (o_.stop && o_.stop->load()) {
       summary_.stopped = true;
       break;
     }
     int timeout_ms = 100;
-    if (batch_records_ > 0) {
+    if (cur_->records > 0) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(batch_started_ + max_age - Clock::now());
       timeout_ms = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(100, left.count())));
     }
     // What is already there, many messages per call (it would wait for the
     // whole count, so no timeout); when nothing is, wait for one. Rebalance
     // callbacks are served inside both.
-    size_t want = std::min(msgs.size(), std::max<size_t>(1, batch_records - batch_records_));
+    size_t want = std::min(msgs.size(), std::max<size_t>(1, batch_records - cur_->records));
     ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), want);
     if (n < 0) {
       error_ = Error{fmt::format("kafka: consume failed: {}", rd_kafka_err2str(rd_kafka_last_error()))};
       break;
     }
     if (n == 0) {
+      auto t0 = Clock::now();
       msgs[0] = rd_kafka_consumer_poll(rk_.get(), timeout_ms);
+      summary_.wait_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
       n = msgs[0] ? 1 : 0;
     }
     for (ssize_t i = 0; i < n; ++i) {
       KafkaMessage m(msgs[i]);
       if (!error_) handle(m.get());
     }
-    if (batch_records_ > 0 &&
-        (batch_records_ >= batch_records || Clock::now() - batch_started_ >= max_age))
+    if (cur_->records > 0 &&
+        (cur_->records >= batch_records || Clock::now() - batch_started_ >= max_age))
       flush(false);
     if (o_.exit_at_end && all_at_end()) {
       flush(false);
@@ -345,6 +422,12 @@ Result<KafkaIngestSummary> Consumer::run() {
     }
   }
   flush(true);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    quit_ = true;
+  }
+  cv_.notify_all();
+  committer_.join();
   queue.reset();
   // Leaves the group; the revocation callback commits anything left.
   rd_kafka_consumer_close(rk_.get());

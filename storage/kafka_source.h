@@ -54,7 +54,9 @@ struct KafkaIngestOptions {
   events::DecoderOptions decoder;      // max_record_bytes: longer values are quarantined
   std::map<std::string, TopicDecoder> topic_decoders;  // topic -> decoder; others: event JSON
   const std::atomic<bool>* stop = nullptr;  // set: commit the batch in hand, leave the group, return
-  std::function<void(const IngestProgress&)> on_batch;   // after every log commit
+  // After every log commit, from the committing thread (batches are built in
+  // the calling thread while the previous one is appended in another).
+  std::function<void(const IngestProgress&)> on_batch;
   std::function<void(const std::string&)> on_warning;    // broker trouble, rebalances, ...
 };
 
@@ -65,6 +67,8 @@ struct KafkaIngestSummary {
   uint64_t assignments = 0;     // rebalances that gave this member partitions
   bool stopped = false;
   double seconds = 0;
+  double append_seconds = 0;    // of which in EventLog::append (incl. fsync)
+  double wait_seconds = 0;      // of which waiting for messages (consumer_poll with a timeout)
 };
 
 Result<KafkaIngestSummary> ingest_kafka(EventLog& log, const KafkaIngestOptions& options);

@@ -61,7 +61,9 @@ inline int sh(const std::string& cmd) {
 
 inline void kcat_produce(const std::string& boot, const std::string& topic, const std::string& file,
                          const std::string& extra = "") {
-  ASSERT_EQ(sh("kcat -q -b " + boot + " -t " + topic + " -P -l " + extra + " " + file), 0)
+  // Keyless messages: without sticky partitioning every partition gets some.
+  ASSERT_EQ(sh("kcat -q -b " + boot + " -t " + topic + " -X sticky.partitioning.linger.ms=0 -P -l " +
+               extra + " " + file), 0)
       << "kcat could not produce " << file;
 }
 
