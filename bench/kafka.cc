@@ -1,7 +1,8 @@
 // bench/kafka: a mock-cluster topic -> the event log, next to librdkafka's raw
 // consume rate of the same topic, measured in the same run.
 //
-//   bench_kafka [--days D] [--partitions P] [--batch B] [--nosync]   (default 6 days, 16 partitions)
+//   bench_kafka [--days D] [--partitions P] [--batch B] [--nosync] [--kafka-config k=v]...
+//   (default 6 days, 16 partitions; --kafka-config applies to both consumers)
 //
 // 1. generate D days of marketplace events (~40k lines a day) to a file and
 //    produce them to a topic of P partitions on librdkafka's mock cluster
@@ -52,9 +53,12 @@ struct RawResult {
 };
 
 // Every message of every partition, from the beginning, without a group.
-RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions) {
-  auto conf = lh::storage::kafka_conf(boot, {"group.id=bench-raw", "enable.partition.eof=true",
-                                             "enable.auto.commit=false", "log_level=3"});
+RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions,
+                      const std::vector<std::string>& extra) {
+  std::vector<std::string> cfg = {"group.id=bench-raw", "enable.partition.eof=true",
+                                  "enable.auto.commit=false", "log_level=3"};
+  cfg.insert(cfg.end(), extra.begin(), extra.end());
+  auto conf = lh::storage::kafka_conf(boot, cfg);
   if (!conf.ok()) die(conf.error().message);
   char err[512];
   lh::storage::KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->release(), err, sizeof err));
@@ -122,6 +126,7 @@ int main(int argc, char** argv) {
   int days = 6, partitions = 16;
   size_t batch = 10000;
   bool nosync = false;
+  std::vector<std::string> kafka_config;  // --kafka-config k=v: both consumers
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -132,7 +137,8 @@ int main(int argc, char** argv) {
     else if (a == "--partitions") partitions = std::stoi(next());
     else if (a == "--batch") batch = std::stoul(next());
     else if (a == "--nosync") nosync = true;
-    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--nosync]");
+    else if (a == "--kafka-config") kafka_config.push_back(next());
+    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--nosync] [--kafka-config k=v]...");
   }
   std::string dir = fs::temp_directory_path() / fmt::format("lh-bench-kafka-{}", getpid());
   fs::create_directories(dir);
@@ -162,7 +168,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(produced->messages), produced->bytes / 1048576.0,
               partitions, produced->messages / produced->seconds);
 
-  RawResult raw = raw_consume(boot, topic, partitions);
+  RawResult raw = raw_consume(boot, topic, partitions, kafka_config);
   // The mock cluster keeps about 5 MiB per partition and drops older messages.
   if (raw.messages != produced->messages)
     die(fmt::format("the topic holds {} of the {} messages produced: the mock cluster keeps ~5 MiB "
@@ -182,6 +188,7 @@ int main(int argc, char** argv) {
   ko.topics = {topic};
   ko.group = "bench-ingest";
   ko.exit_at_end = true;
+  ko.config = kafka_config;
   ko.batch_records = batch;
   Clock::time_point first{}, last{};
   uint64_t first_records = 0;
