@@ -57,5 +57,6 @@ void register_grant_vendor(CLI::App& app, GlobalOptions& g);
 void register_projection(CLI::App& app, GlobalOptions& g);
 void register_run(CLI::App& app, GlobalOptions& g);
 void register_demo(CLI::App& app, GlobalOptions& g);
+void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
 
 }  // namespace lh::tools

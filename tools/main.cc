@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   register_projection(app, g);
   register_run(app, g);
   register_demo(app, g);
+  register_kafka(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,222 @@
+// bench/kafka: a mock-cluster topic -> the event log, next to librdkafka's raw
+// consume rate of the same topic, measured in the same run.
+//
+//   bench_kafka [--days D] [--partitions P] [--batch B] [--nosync] [--kafka-config k=v]...
+//   (default 6 days, 16 partitions; --kafka-config applies to both consumers)
+//
+// 1. generate D days of marketplace events (~40k lines a day) to a file and
+//    produce them to a topic of P partitions on librdkafka's mock cluster
+//    (3 brokers, TCP on 127.0.0.1; it keeps ~5 MiB per partition, hence 16);
+// 2. raw: a consumer (assign, no group) polls every message to the end,
+//    touching each value: the yardstick;
+// 3. ingest: storage::ingest_kafka (consumer group, decode, validate, encode,
+//    dedupe, positions, one LMDB transaction per batch, fsync unless --nosync).
+// Rates are counted from the first message (raw) or first committed batch
+// (ingest) to the end, so the group join (the mock's 3 s initial rebalance
+// delay) is not in them.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "events/json_decoder.h"
+#include "events/msgpack_codec.h"
+#include "storage/event_log.h"
+#include "storage/kafka_common.h"
+#include "storage/kafka_producer.h"
+#include "storage/kafka_source.h"
+#include "tools/generator.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "bench_kafka: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+struct RawResult {
+  uint64_t messages = 0, bytes = 0;
+  double seconds = 0;
+};
+
+// Every message of every partition, from the beginning, without a group.
+RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions,
+                      const std::vector<std::string>& extra) {
+  std::vector<std::string> cfg = {"group.id=bench-raw", "enable.partition.eof=true",
+                                  "enable.auto.commit=false", "log_level=3"};
+  cfg.insert(cfg.end(), extra.begin(), extra.end());
+  auto conf = lh::storage::kafka_conf(boot, cfg);
+  if (!conf.ok()) die(conf.error().message);
+  char err[512];
+  lh::storage::KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->release(), err, sizeof err));
+  if (!rk) die(err);
+  rd_kafka_poll_set_consumer(rk.get());
+  lh::storage::KafkaPartitions parts(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p)
+    rd_kafka_topic_partition_list_add(parts.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(rk.get(), parts.get());
+  RawResult r;
+  std::set<int32_t> at_end;
+  Clock::time_point first{}, last{};
+  uint64_t checksum = 0;
+  while (static_cast<int>(at_end.size()) < partitions) {
+    lh::storage::KafkaMessage m(rd_kafka_consumer_poll(rk.get(), 1000));
+    if (!m) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      at_end.insert(m->partition);
+      continue;
+    }
+    if (m->err) die(rd_kafka_message_errstr(m.get()));
+    if (r.messages == 0) first = Clock::now();
+    last = Clock::now();
+    ++r.messages;
+    r.bytes += m->len;
+    if (m->len) checksum += static_cast<const unsigned char*>(m->payload)[m->len / 2];
+  }
+  r.seconds = seconds_between(first, last);
+  rd_kafka_consumer_close(rk.get());
+  if (checksum == 42) std::fprintf(stderr, " ");  // keeps the reads
+  return r;
+}
+
+// The CPU the ingest spends per message outside librdkafka: decode +
+// validate + msgpack encode of the same lines, one thread, no I/O.
+double decode_only_rate(const std::string& path) {
+  std::vector<std::string> lines;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  char* line = nullptr;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, f)) > 0) lines.emplace_back(line, static_cast<size_t>(n - (line[n - 1] == '\n')));
+  free(line);
+  std::fclose(f);
+  lh::events::JsonDecoder decoder;
+  lh::events::Event ev;
+  lh::events::Rejection why;
+  std::string payload;
+  uint64_t ok = 0;
+  auto t0 = Clock::now();
+  for (const auto& l : lines) {
+    if (decoder.decode(l, ev, why)) {
+      payload.clear();
+      lh::events::encode_msgpack(ev, payload);
+      ++ok;
+    }
+  }
+  double secs = seconds_between(t0, Clock::now());
+  return ok / secs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int days = 6, partitions = 16;
+  size_t batch = 10000;
+  bool nosync = false;
+  std::vector<std::string> kafka_config;  // --kafka-config k=v: both consumers
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) die(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--days") days = std::stoi(next());
+    else if (a == "--partitions") partitions = std::stoi(next());
+    else if (a == "--batch") batch = std::stoul(next());
+    else if (a == "--nosync") nosync = true;
+    else if (a == "--kafka-config") kafka_config.push_back(next());
+    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--nosync] [--kafka-config k=v]...");
+  }
+  std::string dir = fs::temp_directory_path() / fmt::format("lh-bench-kafka-{}", getpid());
+  fs::create_directories(dir);
+  std::string input = dir + "/events.ndjson";
+
+  lh::tools::GeneratorOptions g;
+  g.days = days;
+  g.seed = 42;
+  FILE* f = std::fopen(input.c_str(), "wb");
+  if (!f) die("cannot write " + input);
+  auto gen = lh::tools::generate_to_file(g, f);
+  std::fclose(f);
+  if (!gen.ok()) die(gen.error().message);
+
+  auto cluster = lh::storage::MockKafkaCluster::start(3);
+  if (!cluster.ok()) die(cluster.error().message);
+  std::string boot = (*cluster)->bootstrap_servers();
+  const std::string topic = "bench";
+  if (auto s = (*cluster)->create_topic(topic, partitions); !s.ok()) die(s.error().message);
+  lh::storage::ProduceOptions po;
+  po.brokers = boot;
+  po.topic = topic;
+  po.config = {"partitioner=random"};  // even partitions (vendor keys are skewed)
+  auto produced = lh::storage::produce_ndjson(input, po);
+  if (!produced.ok()) die(produced.error().message);
+  std::printf("input: %llu messages (%.1f MiB) in %d partitions, produced at %.0f msg/s\n",
+              static_cast<unsigned long long>(produced->messages), produced->bytes / 1048576.0,
+              partitions, produced->messages / produced->seconds);
+
+  RawResult raw = raw_consume(boot, topic, partitions, kafka_config);
+  // The mock cluster keeps about 5 MiB per partition and drops older messages.
+  if (raw.messages != produced->messages)
+    die(fmt::format("the topic holds {} of the {} messages produced: the mock cluster keeps ~5 MiB "
+                    "per partition; use fewer --days or more --partitions",
+                    raw.messages, produced->messages));
+  double raw_rate = raw.messages / raw.seconds;
+  std::printf("raw consume (librdkafka, no decode): %llu messages in %.3f s = %.0f msg/s\n",
+              static_cast<unsigned long long>(raw.messages), raw.seconds, raw_rate);
+
+  lh::storage::LogOptions lo;
+  lo.dir = dir + "/log";
+  lo.durability = nosync ? lh::storage::Durability::nosync : lh::storage::Durability::sync;
+  auto log = lh::storage::EventLog::open(lo);
+  if (!log.ok()) die(log.error().message);
+  lh::storage::KafkaIngestOptions ko;
+  ko.brokers = boot;
+  ko.topics = {topic};
+  ko.group = "bench-ingest";
+  ko.exit_at_end = true;
+  ko.config = kafka_config;
+  ko.batch_records = batch;
+  Clock::time_point first{}, last{};
+  uint64_t first_records = 0;
+  ko.on_batch = [&](const lh::storage::IngestProgress& p) {
+    if (first_records == 0) {
+      first = Clock::now();
+      first_records = p.records;
+    }
+    last = Clock::now();
+  };
+  auto ing = lh::storage::ingest_kafka(**log, ko);
+  if (!ing.ok()) die(ing.error().message);
+  const auto& t = ing->totals;
+  if (t.records != raw.messages)
+    die(fmt::format("ingest handled {} messages, the topic has {}", t.records, raw.messages));
+  double secs = seconds_between(first, last);
+  double rate = secs > 0 ? (t.records - first_records) / secs : 0;
+  std::printf("ingest (decode, validate, log, %s, batch %zu): %llu messages, %llu appended, "
+              "%llu quarantined, %llu batches; %.3f s after the first batch = %.0f msg/s\n",
+              nosync ? "nosync" : "fsync per batch", batch, static_cast<unsigned long long>(t.records),
+              static_cast<unsigned long long>(t.appended), static_cast<unsigned long long>(t.quarantined),
+              static_cast<unsigned long long>(t.batches), secs, rate);
+  std::printf("  of the whole ingest (%.3f s, group join included): %.3f s in log appends, "
+              "%.3f s waiting for messages\n", ing->seconds, ing->append_seconds, ing->wait_seconds);
+  std::printf("ratio ingest/raw: %.2f\n", rate / raw_rate);
+  std::printf("for scale: decode+validate+encode alone, one thread, no I/O: %.0f msg/s\n",
+              decode_only_rate(input));
+  log->reset();
+  fs::remove_all(dir);
+  return 0;
+}

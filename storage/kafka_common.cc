@@ -1,0 +1,90 @@
+#include "storage/kafka_common.h"
+
+#include <fmt/format.h>
+
+namespace lh::storage {
+
+void KafkaDeleter::operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+
+Status kafka_conf_set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)
+    return Error{fmt::format("kafka config {}={}: {}", key, value, err)};
+  return {};
+}
+
+Result<KafkaConf> kafka_conf(const std::string& brokers, const std::vector<std::string>& overrides) {
+  KafkaConf conf(rd_kafka_conf_new());
+  if (auto s = kafka_conf_set(conf.get(), "bootstrap.servers", brokers); !s.ok()) return s.error();
+  for (const auto& kv : overrides) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Error{fmt::format("kafka config '{}': expected key=value", kv)};
+    if (auto s = kafka_conf_set(conf.get(), kv.substr(0, eq), kv.substr(eq + 1)); !s.ok())
+      return s.error();
+  }
+  return conf;
+}
+
+std::string kafka_source_name(std::string_view topic, int32_t partition) {
+  return fmt::format("kafka:{}/{}", topic, partition);
+}
+
+namespace {
+Status mock_status(rd_kafka_resp_err_t err, std::string_view what) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+  return Error{fmt::format("mock cluster: {}: {}", what, rd_kafka_err2str(err))};
+}
+}  // namespace
+
+Result<std::unique_ptr<MockKafkaCluster>> MockKafkaCluster::start(int brokers) {
+  if (brokers < 1 || brokers > 64)
+    return Error{fmt::format("mock cluster: --brokers must be in 1..64, got {}", brokers)};
+  std::unique_ptr<MockKafkaCluster> m(new MockKafkaCluster());
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  // The handle only hosts the cluster; it never connects anywhere.
+  rd_kafka_conf_set(conf, "log_level", "3", nullptr, 0);
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);
+    return Error{fmt::format("mock cluster: cannot create its client handle: {}", err)};
+  }
+  m->handle_.reset(rk);
+  m->cluster_ = rd_kafka_mock_cluster_new(rk, brokers);
+  if (!m->cluster_) return Error{"mock cluster: rd_kafka_mock_cluster_new failed"};
+  return m;
+}
+
+MockKafkaCluster::~MockKafkaCluster() {
+  if (cluster_) rd_kafka_mock_cluster_destroy(cluster_);
+}
+
+std::string MockKafkaCluster::bootstrap_servers() const {
+  return rd_kafka_mock_cluster_bootstraps(cluster_);
+}
+
+Status MockKafkaCluster::create_topic(const std::string& topic, int partitions, int rf) {
+  return mock_status(rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, rf),
+                     fmt::format("create topic {} ({} partitions)", topic, partitions));
+}
+
+Status MockKafkaCluster::broker_down(int32_t id) {
+  return mock_status(rd_kafka_mock_broker_set_down(cluster_, id), fmt::format("broker {} down", id));
+}
+
+Status MockKafkaCluster::broker_up(int32_t id) {
+  return mock_status(rd_kafka_mock_broker_set_up(cluster_, id), fmt::format("broker {} up", id));
+}
+
+Status MockKafkaCluster::set_rtt(int32_t id, int rtt_ms) {
+  return mock_status(rd_kafka_mock_broker_set_rtt(cluster_, id, rtt_ms),
+                     fmt::format("broker {} rtt {} ms", id, rtt_ms));
+}
+
+Status MockKafkaCluster::set_leader(const std::string& topic, int32_t partition, int32_t id) {
+  return mock_status(rd_kafka_mock_partition_set_leader(cluster_, topic.c_str(), partition, id),
+                     fmt::format("leader of {}/{} -> broker {}", topic, partition, id));
+}
+
+}  // namespace lh::storage
