@@ -149,13 +149,23 @@ Result<std::unique_ptr<PgCluster>> PgCluster::start(const PgClusterOptions& opti
     return c;
   }
 
-  c->port_ = options.port;
-  if (c->port_ == 0) {
-    for (int p = 54320; p < 54420 && c->port_ == 0; ++p)
-      if (port_free(p)) c->port_ = p;
-    if (c->port_ == 0) return Error{"no free port in 54320..54419 for PostgreSQL"};
-  }
-  {
+  // With no port given, several clusters may start at once (tests run in
+  // parallel): a port seen free can be taken before our server binds it. So
+  // the scan starts at a per-process offset, and a start that fails while the
+  // port was chosen here is retried on the next free port.
+  const bool choose_port = options.port == 0;
+  int next = 54320 + static_cast<int>(getpid() % 50) * 20;
+  Status st = Status::Ok();
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    c->port_ = options.port;
+    if (choose_port) {
+      for (int i = 0; i < 1000 && c->port_ == 0; ++i, ++next) {
+        int p = 54320 + (next - 54320) % 1000;
+        if (port_free(p)) c->port_ = p;
+      }
+      ++next;
+      if (c->port_ == 0) return Error{"no free port in 54320..55319 for PostgreSQL"};
+    }
     std::ofstream conf(fs::path(c->dir_) / "ledgerhouse.conf", std::ios::trunc);
     conf << "# written by ledgerhouse at each start\n"
          << "port = " << c->port_ << "\n"
@@ -163,8 +173,12 @@ Result<std::unique_ptr<PgCluster>> PgCluster::start(const PgClusterOptions& opti
          << "unix_socket_directories = '" << c->dir_ << "'\n"
          << "max_connections = 50\n"
          << options.extra_conf << "\n";
+    conf.close();
+    st = c->restart();
+    if (st.ok() || !choose_port ||
+        st.error().message.find("already in use") == std::string::npos)
+      break;
   }
-  auto st = c->restart();
   if (!st.ok()) return st.error();
   return c;
 }

@@ -27,23 +27,10 @@ inline std::vector<std::string> kafka_ingest_args(const std::string& log_dir, co
           "--kafka-config", "session.timeout.ms=6000", "--kafka-config", "heartbeat.interval.ms=500"};
 }
 
-// Like spawn(), but stderr goes to `stderr_path` (shown when a test fails).
+// spawn() with stderr kept in `stderr_path` (shown when a test fails).
 inline pid_t spawn_logged(const std::vector<std::string>& args, const std::string& stdout_path,
                           const std::string& stderr_path) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    std::string bin = LH_BINARY;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    if (!std::freopen(stdout_path.c_str(), "w", stdout)) _exit(126);
-    if (!std::freopen(stderr_path.c_str(), "w", stderr)) _exit(126);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
+  return spawn(args, stdout_path, stderr_path);
 }
 
 inline std::string slurp(const std::string& path) {

@@ -34,9 +34,10 @@ struct TempDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
-// Starts `ledgerhouse args...` with stdout to `stdout_path` (or /dev/null) and
-// stderr to /dev/null. Returns the pid.
-inline pid_t spawn(const std::vector<std::string>& args, const std::string& stdout_path = "") {
+// Starts `ledgerhouse args...` with stdout to `stdout_path` and stderr to
+// `stderr_path` (each /dev/null when empty). Returns the pid.
+inline pid_t spawn(const std::vector<std::string>& args, const std::string& stdout_path = "",
+                   const std::string& stderr_path = "") {
   pid_t pid = fork();
   if (pid == 0) {
     std::vector<char*> argv;
@@ -45,10 +46,8 @@ inline pid_t spawn(const std::vector<std::string>& args, const std::string& stdo
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
-    FILE* out = std::freopen(stdout_path.empty() ? "/dev/null" : stdout_path.c_str(), "w", stdout);
-    FILE* err = std::freopen("/dev/null", "w", stderr);
-    (void)out;
-    (void)err;
+    if (!std::freopen(stdout_path.empty() ? "/dev/null" : stdout_path.c_str(), "w", stdout)) _exit(126);
+    if (!std::freopen(stderr_path.empty() ? "/dev/null" : stderr_path.c_str(), "w", stderr)) _exit(126);
     execv(bin.c_str(), argv.data());
     _exit(127);
   }
