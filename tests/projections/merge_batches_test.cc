@@ -98,5 +98,35 @@ TEST(MergeBatches, KeysOfSeveralColumnsAreWholeFieldsNotPrefixes) {
   EXPECT_EQ(m.upserts[ol].rows, 2u);
 }
 
+// A row resolved late in a group is hit by an earlier repoint of the group
+// (merged, all repoints run after all rows): the sk changes after that
+// repoint must be emitted too, even where no look-up had been answered yet,
+// or the row ends on a stale sk.
+TEST(MergeBatches, ARowResolvedLaterInTheGroupEndsOnItsOwnVersion) {
+  Stream s;
+  s.customer("C-1", at(0, 1), "a", "north");
+  s.view(at(0, 3), "GET", 5, 200, "C-1");                   // seq 2: version 1
+  s.customer("C-1", at(0, 2), "b", "north", true);         // seq 3, late: repoints [0:02, inf)
+  s.customer("C-1", at(0, 5), "c", "north", true);         // seq 4: [0:05, inf), no look-up there yet
+  s.view(at(0, 6), "GET", 5, 200, "C-1");                   // seq 5: version 4
+  Schema schema = default_schema();
+  Pipeline seq_p(schema), merged_p(schema);
+  TableModel sequential(schema), merged(schema);
+  project(seq_p, s.events, 1, &sequential);
+  std::vector<RowBatch> batches(s.events.size());
+  std::vector<const RowBatch*> group;
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    merged_p.project(std::make_shared<EventBatch>(s.events.begin() + i, s.events.begin() + i + 1), {},
+                     &batches[i]);
+    group.push_back(&batches[i]);
+  }
+  merged.apply(merge_batches(schema, group), true);
+  EXPECT_EQ(sequential.value(Table::fact_clickstream, {"2"}, "customer_sk"), "3");
+  EXPECT_EQ(sequential.value(Table::fact_clickstream, {"5"}, "customer_sk"), "4");
+  EXPECT_EQ(merged.value(Table::fact_clickstream, {"2"}, "customer_sk"), "3");
+  EXPECT_EQ(merged.value(Table::fact_clickstream, {"5"}, "customer_sk"), "4");
+  EXPECT_TRUE(merged.dump() == sequential.dump());
+}
+
 }  // namespace
 }  // namespace lh::projections::testing
