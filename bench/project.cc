@@ -6,7 +6,10 @@
 //
 //   bench_project [--days 30] [--orders-per-day 3100] [--vendors 1000]
 //                 [--customers 200000] [--products 50000] [--batch-events 4096]
-//                 [--in-flight 4] [--fsync-off]
+//                 [--in-flight 4] [--fsync-off] [--shared-buffers-mb N]
+//
+// --shared-buffers-mb sets the private server's shared_buffers (default:
+// PostgreSQL's 128 MB); a warehouse server would be given more.
 #include <libpq-fe.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -114,6 +117,7 @@ int main(int argc, char** argv) {
   lh::actors::RunnerOptions ro;
   ro.until_caught_up = true;
   bool fsync_off = false;
+  long long shared_buffers_mb = 0;
   for (int i = 1; i < argc; ++i) {
     auto next = [&]() -> long long {
       if (i + 1 >= argc) die(std::string(argv[i]) + " needs a value");
@@ -127,6 +131,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--batch-events")) ro.batch_events = static_cast<size_t>(next());
     else if (!std::strcmp(argv[i], "--in-flight")) ro.max_batches_in_flight = static_cast<size_t>(next());
     else if (!std::strcmp(argv[i], "--fsync-off")) fsync_off = true;
+    else if (!std::strcmp(argv[i], "--shared-buffers-mb")) shared_buffers_mb = next();
     else die(std::string("unknown option ") + argv[i] + " (see the header of bench/project.cc)");
   }
   if (auto s = lh::tools::validate(go); !s.ok()) die(s.error().message);
@@ -160,6 +165,8 @@ int main(int argc, char** argv) {
   lh::storage::PgClusterOptions co;
   co.dir = (dir / "pg").string();
   co.extra_conf = std::string(fsync_off ? "fsync = off\n" : "") +
+                  (shared_buffers_mb > 0 ? "shared_buffers = " + std::to_string(shared_buffers_mb) + "MB\n"
+                                         : std::string()) +
                   "max_wal_size = 4GB\nshared_preload_libraries = 'pg_stat_statements'\n"
                   "pg_stat_statements.track = all\n";
   auto cluster = lh::storage::PgCluster::start(co);
@@ -263,7 +270,9 @@ int main(int argc, char** argv) {
   PQfinish(c);
   double raw_rate = events / copy_s;
 
-  std::printf("PostgreSQL 15, fsync %s, batches of %zu events, %zu in flight\n", fsync_off ? "off" : "on",
+  std::printf("PostgreSQL 15, fsync %s, shared_buffers %s, batches of %zu events, %zu in flight\n",
+              fsync_off ? "off" : "on",
+              shared_buffers_mb > 0 ? (std::to_string(shared_buffers_mb) + " MB").c_str() : "default",
               ro.batch_events, ro.max_batches_in_flight);
   std::printf("log -> actors -> a counting sink (no PostgreSQL): %.2f s = %.0f events/s\n",
               actors_only_s, events / actors_only_s);
