@@ -16,7 +16,10 @@ std::string create_table(const Schema& s, const TableSpec& t) {
   std::string sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (", qualified(s, t.name));
   for (const auto& c : t.columns)
     sql += fmt::format("{} {}{}, ", quote_ident(c.name), sql_type(c.type), c.nullable ? "" : " NOT NULL");
-  return sql + fmt::format("PRIMARY KEY ({}))", key_list(t));
+  // Upserted rows are updated in place (status changes, counters): free
+  // room in each page lets PostgreSQL make those HOT updates (no index
+  // entries, when no indexed column changes). Insert-only tables pack full.
+  return sql + fmt::format("PRIMARY KEY ({})){}", key_list(t), t.insert_only ? "" : " WITH (fillfactor = 80)");
 }
 
 std::string create_index(const Schema& s, const TableSpec& t, const std::vector<std::string>& cols) {
@@ -31,14 +34,20 @@ std::string create_index(const Schema& s, const TableSpec& t, const std::vector<
 }
 
 // Indexes besides the primary key: the vendor column when it does not lead
-// the key (RLS filters on it), (id, time) per SkRef for repoints, and
+// the key (RLS filters on it), (id, time) per SkRef for repoints (upserted
+// tables only), and
 // (<dim>_id, valid_from) on dimensions for lookups by natural id.
 void table_indexes(const Schema& s, const TableSpec& t, std::vector<std::string>& out) {
   if (!t.vendor_column.empty() && !is_key_lead(t, t.vendor_column))
     out.push_back(create_index(s, t, {t.vendor_column}));
   std::set<std::pair<std::string, std::string>> seen;
+  // Insert-only facts (fact_clickstream is ~70% of the rows) get no (id,
+  // time) index per SkRef: they made that COPY ~2-3x slower (bench/copy), and
+  // with repoints emitted only when a fact can match (dimension_host.h) a
+  // repoint is rare; it then costs one scan of the table per wave and
+  // reference (measured in docs/postgres.md).
   for (const auto& r : t.sk_refs)
-    if (seen.insert({r.id_column, r.time_column}).second)
+    if (!t.insert_only && seen.insert({r.id_column, r.time_column}).second)
       out.push_back(create_index(s, t, {r.id_column, r.time_column}));
   if (static_cast<int>(t.id) < kDimCount)
     out.push_back(create_index(s, t, {t.columns[1].name, "valid_from"}));

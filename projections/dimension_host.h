@@ -38,6 +38,14 @@ class DimensionHost {
   std::unordered_map<int64_t, std::optional<VersionRow>> pending_;
   std::vector<int64_t> pending_order_;
   std::vector<Repoint> repoints_;
+  // Per member, the span of event times that can have a fact row pointing
+  // at one of its versions: [min, max] of the look-up times answered, widened
+  // by the range of every repoint emitted (see take()). A repoint that does
+  // not intersect it cannot match a fact and is not emitted.
+  struct Span {
+    int64_t lo, hi;  // inclusive; hi may be kInfinityUs
+  };
+  std::unordered_map<std::string, Span> spans_;
   size_t state_bytes_ = 0;  // estimate of the Dimension's heap, see memory_bytes()
   std::optional<size_t> segment_attr_, region_attr_;
 };

@@ -1,6 +1,8 @@
 // DimensionHost (dimension_host.h) and the customer/product shard owners:
 // stage 1 only (their dimension events and the look-ups of their members);
 // they take no stage-2 work.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "projections/dimension_host.h"
@@ -19,6 +21,7 @@ Dimension make_dim(Dim d, const Schema& schema) {
 // per entry plus the packed attribute text, 16 per version key).
 constexpr size_t kEntryBytes = 56 + 16;
 constexpr size_t kMemberBytes = 96;  // hash node, Member vectors, id string
+constexpr size_t kSpanBytes = 64;    // DimensionHost::spans_ node
 }  // namespace
 
 DimensionHost::DimensionHost(Dim dim, const Schema& schema)
@@ -40,7 +43,25 @@ void DimensionHost::take(DimChanges& c) {
     if (fresh) pending_order_.push_back(sk);
     it->second.reset();
   }
-  for (auto& r : c.repoints) repoints_.push_back(std::move(r));
+  // Repoint filter. A fact row of member m at time t got its sk from a
+  // look-up (m, t) answered here, so a repoint whose range holds no answered
+  // look-up time matches no row and is dropped. An emitted repoint widens
+  // the span by its range: the writer may apply the repoints of several
+  // batches after all their rows (projections/rows.h, merge_batches), so a
+  // row resolved later in the group (against the newer state) can still be
+  // hit by this repoint; every later sk change of that range must then be
+  // emitted too, to set the row right again. Both rules only ever drop
+  // repoints that change no row, so the tables stay the same.
+  for (auto& r : c.repoints) {
+    auto it = spans_.find(r.natural_id);
+    if (it == spans_.end() || r.to_us <= it->second.lo || r.from_us > it->second.hi) {
+      continue;
+    }
+    Span& s = it->second;
+    s.lo = std::min(s.lo, r.from_us);
+    s.hi = std::max(s.hi, r.to_us == kInfinityUs ? kInfinityUs : r.to_us - 1);
+    repoints_.push_back(std::move(r));
+  }
   c.upserts.clear();
   c.deleted_sks.clear();
   c.repoints.clear();
@@ -68,6 +89,13 @@ void DimensionHost::apply(const LoggedEvent& le, const std::string& owner,
 
 LookupAnswer DimensionHost::answer(const Lookup& l) {
   LookupAnswer a;
+  auto [span, fresh] = spans_.try_emplace(l.natural_id, Span{l.t_us, l.t_us});
+  if (fresh) {
+    state_bytes_ += kSpanBytes + l.natural_id.size();
+  } else {
+    span->second.lo = std::min(span->second.lo, l.t_us);
+    span->second.hi = std::max(span->second.hi, l.t_us);
+  }
   a.sk = dim_.sk_for_fact(l.natural_id, l.t_us, l.seq, &scratch_);
   // sk_for_fact appends a row only when it creates an inferred member.
   if (!scratch_.upserts.empty()) state_bytes_ += kEntryBytes + kMemberBytes + l.natural_id.size();

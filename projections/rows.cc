@@ -1,5 +1,8 @@
 #include "projections/rows.h"
 
+#include <algorithm>
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 namespace lh::projections {
@@ -173,6 +176,155 @@ int32_t date_key(int64_t us) {
   unsigned m, d;
   civil_from_days(floor_div(us, 86400000000LL), &y, &m, &d);
   return static_cast<int32_t>(y * 10000 + m * 100 + d);
+}
+
+}  // namespace lh::projections
+
+namespace lh::projections {
+
+namespace {
+
+// Byte offset of the end of the first n tab-separated fields of `line`
+// (COPY text escapes tabs inside values, so a raw tab always separates).
+size_t fields_end(std::string_view line, size_t n) {
+  size_t pos = 0;
+  for (size_t i = 0; i < n; ++i) {
+    size_t tab = line.find('\t', pos);
+    if (tab == std::string_view::npos) return line.size();
+    pos = tab + 1;
+  }
+  return pos - 1;
+}
+
+// Calls f(line) for every line of `copy`, without its '\n'.
+template <class F>
+void for_lines(const std::string& copy, F&& f) {
+  size_t pos = 0;
+  while (pos < copy.size()) {
+    size_t nl = copy.find('\n', pos);
+    if (nl == std::string::npos) nl = copy.size();
+    f(std::string_view(copy).substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+}
+
+// `last` with the values of the merge_update=false columns taken from
+// `first` (both complete lines of table t).
+std::string keep_fixed_columns(const TableSpec& t, std::string_view first, std::string_view last) {
+  std::string out;
+  size_t a = 0, b = 0;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    size_t ea = first.find('\t', a), eb = last.find('\t', b);
+    if (ea == std::string_view::npos) ea = first.size();
+    if (eb == std::string_view::npos) eb = last.size();
+    if (c) out.push_back('\t');
+    if (t.columns[c].merge_update)
+      out.append(last.substr(b, eb - b));
+    else
+      out.append(first.substr(a, ea - a));
+    a = std::min(first.size(), ea + 1);
+    b = std::min(last.size(), eb + 1);
+  }
+  return out;
+}
+
+// Folds one keyed table of several batches (see merge_batches).
+void merge_keyed(const TableSpec& t, const std::vector<const RowBatch*>& batches, TableRows* ups,
+                 TableRows* dels) {
+  struct State {
+    bool deleted = false;        // a delete comes before the current upsert (or alone)
+    bool has_upsert = false;
+    std::string line;            // the current upsert
+    size_t order = 0;
+  };
+  std::unordered_map<std::string_view, State> keys;  // views into the batches' text
+  std::vector<std::string_view> order;
+  bool fixed_columns = false;
+  for (const auto& c : t.columns) fixed_columns = fixed_columns || !c.merge_update;
+  auto state = [&](std::string_view key) -> State& {
+    auto [it, fresh] = keys.try_emplace(key);
+    if (fresh) order.push_back(key);
+    return it->second;
+  };
+  const size_t i = static_cast<size_t>(t.id);
+  for (const RowBatch* b : batches) {
+    // Within one batch a key is never both upserted and deleted (rows.h), so
+    // the two lists of one batch commute.
+    for_lines(b->deletes[i].copy, [&](std::string_view line) {
+      State& s = state(line);
+      s.deleted = true;
+      s.has_upsert = false;
+      s.line.clear();
+    });
+    for_lines(b->upserts[i].copy, [&](std::string_view line) {
+      State& s = state(line.substr(0, fields_end(line, t.key_columns)));
+      if (s.has_upsert && fixed_columns)
+        s.line = keep_fixed_columns(t, s.line, line);
+      else
+        s.line.assign(line);
+      s.has_upsert = true;
+    });
+  }
+  for (std::string_view key : order) {
+    const State& s = keys.at(key);
+    if (s.deleted) {
+      dels->copy.append(key);
+      dels->copy.push_back('\n');
+      ++dels->rows;
+    }
+    if (s.has_upsert) {
+      ups->copy += s.line;
+      ups->copy.push_back('\n');
+      ++ups->rows;
+    }
+  }
+}
+
+}  // namespace
+
+// Why repoints may all come after all the upserts of the group: applied
+// batch by batch, a repoint R of batch j runs after batch j's rows and
+// before those of later batches. Merged, R also runs over (a) rows of later
+// batches and (b) after later upserts of earlier rows.
+//  (b) an upsert never changes a merge_update=false column, and the sk
+//      columns of facts are exactly those, so a later upsert of an existing
+//      row leaves what R set; a row first inserted in the group keeps the sk
+//      columns of its first line (merge_keyed).
+//  (a) a row of a later batch was resolved against a dimension state at
+//      least as new as R: its sk is the one of the last sk change of its
+//      (member, time) before it was resolved. R covers its time, and every
+//      later sk change of a range that an emitted repoint covers is emitted
+//      too (the DimensionHost's span rule), so the repoints after R that
+//      cover its time end with that same sk (and then those after its
+//      resolution, as sequentially). Same final value.
+RowBatch merge_batches(const Schema& schema, const std::vector<const RowBatch*>& batches) {
+  RowBatch out;
+  if (batches.empty()) return out;
+  out.after_seq = batches.front()->after_seq;
+  out.last_seq = batches.back()->last_seq;
+  for (const auto& t : schema.tables()) {
+    const size_t i = static_cast<size_t>(t.id);
+    bool any_delete = false;
+    for (const RowBatch* b : batches) any_delete = any_delete || !b->deletes[i].empty();
+    if (t.insert_only && !any_delete) {
+      size_t bytes = 0;
+      for (const RowBatch* b : batches) bytes += b->upserts[i].copy.size();
+      out.upserts[i].copy.reserve(bytes);
+      for (const RowBatch* b : batches) {
+        out.upserts[i].copy += b->upserts[i].copy;
+        out.upserts[i].rows += b->upserts[i].rows;
+      }
+      continue;
+    }
+    merge_keyed(t, batches, &out.upserts[i], &out.deletes[i]);
+  }
+  for (const RowBatch* b : batches) {
+    out.repoints.insert(out.repoints.end(), b->repoints.begin(), b->repoints.end());
+    out.errors.insert(out.errors.end(), b->errors.begin(), b->errors.end());
+    out.events += b->events;
+    out.skipped += b->skipped;
+  }
+  return out;
 }
 
 }  // namespace lh::projections

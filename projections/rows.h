@@ -67,6 +67,22 @@ struct RowBatch {
   void append(RowBatch&& other);
 };
 
+// The batches (consecutive: each one's after_seq is the previous one's
+// last_seq) as ONE batch with the same effect on the tables, so the writer
+// issues one COPY and one merge per table per transaction instead of one per
+// batch. Per table: insert_only rows are concatenated; upserts and deletes
+// are folded per key (the first key_columns fields of a line), last change
+// wins: a key ends up upserted (its last line, with the merge_update=false
+// columns of its first line since the last delete, which is what an INSERT
+// followed by ON CONFLICT updates would leave), deleted, or both — deleted
+// then upserted, when a delete precedes its last upsert (the writer applies
+// a table's deletes before its upserts). Keys keep their first-seen order.
+// Repoints stay in order, after all the upserts (see the .cc for why that
+// is the same final state); errors concatenated; events/skipped summed.
+// The result breaks one invariant above: a key may be both deleted and
+// upserted, meaning delete first.
+RowBatch merge_batches(const Schema& schema, const std::vector<const RowBatch*>& batches);
+
 // Formats COPY text values into one line. Usage:
 //   CopyLine l(rows.copy); l.text(id); l.integer(n); l.null(); l.end(); ++rows.rows;
 class CopyLine {

@@ -329,6 +329,9 @@ Status PgWriter::apply(const std::vector<const RowBatch*>& batches) {
       return Error{fmt::format("apply: batch {} starts after seq {} but batch {} ended at seq {} (not consecutive)",
                                i, batches[i]->after_seq, i - 1, batches[i - 1]->last_seq)};
   const uint64_t after = batches.front()->after_seq, last = batches.back()->last_seq;
+  // One COPY and one merge per table for the whole group (rows.h).
+  RowBatch merged;
+  if (batches.size() > 1) merged = projections::merge_batches(impl_->schema, batches);
   Impl& w = *impl_;
   return w.run([&](pqxx::connection& c, int attempt) -> Status {
     pqxx::work tx(c);
@@ -354,7 +357,7 @@ Status PgWriter::apply(const std::vector<const RowBatch*>& batches) {
                                after, seen.empty() ? "empty" : seen, w.q(projections::kCheckpointTable))};
     if (w.staged_backend != c.backendpid()) create_staging(w, tx);
     std::vector<bool> dirty(2 * w.schema.tables().size(), false);
-    for (const RowBatch* b : batches) apply_batch(w, tx, *b, dirty);
+    apply_batch(w, tx, batches.size() == 1 ? *batches.front() : merged, dirty);
     w.step = "updating the checkpoint";
     tx.exec_params0(fmt::format("UPDATE {} SET last_seq = $1, updated_at = now()", w.q(projections::kCheckpointTable)),
                     static_cast<int64_t>(last));

@@ -87,6 +87,50 @@ TEST(PipelineDeterminism, SevenDayStreamGivesTheSameTablesWhateverTheBatchSize) 
   }
 }
 
+// The whole pipeline: applying merged groups of batches gives the same
+// tables as applying the batches one by one.
+TEST(PipelineDeterminism, MergedGroupsOfBatchesGiveTheSameTablesAsSequentialOnes) {
+  tools::GeneratorOptions o;
+  o.days = 4;
+  o.vendors = 10;
+  o.customers = 400;
+  o.products = 200;
+  o.orders_per_day = 200;
+  o.late_rate = 0.1;
+  o.seed = 11;
+  const std::vector<LoggedEvent> events = generate_stream(o).events;
+  ASSERT_GT(events.size(), 5000u);
+  Schema schema = default_schema();
+  Pipeline seq_p(schema), merged_p(schema);
+  TableModel sequential(schema), merged(schema);
+  const size_t bs = 97;
+  std::vector<RowBatch> pending;
+  size_t groups = 0;
+  for (size_t i = 0, k = 0; i < events.size(); i += bs, ++k) {
+    auto batch = std::make_shared<EventBatch>(events.begin() + i,
+                                              events.begin() + std::min(events.size(), i + bs));
+    RowBatch rows;
+    seq_p.project(batch, {}, &rows);
+    sequential.apply(rows);
+    RowBatch rows2;
+    merged_p.project(batch, {}, &rows2);
+    pending.push_back(std::move(rows2));
+    // Groups of varying size (1..13 batches).
+    if (pending.size() >= 1 + k % 13 || i + bs >= events.size()) {
+      std::vector<const RowBatch*> ptrs;
+      for (const auto& p : pending) ptrs.push_back(&p);
+      merged.apply(merge_batches(schema, ptrs), true);
+      pending.clear();
+      ++groups;
+    }
+  }
+  EXPECT_GT(groups, 10u);
+  EXPECT_EQ(sequential.problems, std::vector<std::string>{});
+  EXPECT_EQ(merged.problems, std::vector<std::string>{});
+  EXPECT_GT(sequential.rows(Table::fact_clickstream).size(), 1000u);
+  EXPECT_TRUE(merged.dump() == sequential.dump()) << "merged groups give other tables";
+}
+
 // fact_vendor_performance recomputed from scratch, non-incrementally, from the
 // whole stream, against what the incremental owners left in the tables.
 TEST(PipelineDeterminism, VendorPerformanceEqualsARecomputationFromTheWholeStream) {
@@ -185,9 +229,10 @@ TEST(PipelineDeterminism, VendorPerformanceEqualsARecomputationFromTheWholeStrea
     with_cancels += d.cancelled > 0;
   }
   // Rows the recomputation has no key for hold only zeros (a count moved away).
-  for (const auto& [key, row] : m.rows(Table::fact_vendor_performance))
+  for (const auto& [key, row] : m.rows(Table::fact_vendor_performance)) {
     if (!want.count({key[0], std::stoi(key[1])}))
       EXPECT_EQ(row[4] + row[7] + row[8], "000") << key[0] << " " << key[1];
+  }
   EXPECT_GT(compared, 40u);
   EXPECT_GT(with_returns, 0u);
   EXPECT_GT(with_cancels, 0u);

@@ -61,13 +61,18 @@ class TableModel {
  public:
   explicit TableModel(const Schema& schema) : schema_(schema) {}
 
-  void apply(const RowBatch& b) {
+  // merged: b comes from merge_batches (a key may be deleted then upserted).
+  void apply(const RowBatch& b, bool merged = false) {
     for (const auto& spec : schema_.tables()) {
       const size_t t = static_cast<size_t>(spec.id);
       const auto ups = split_lines(b.upserts[t].copy);
       const auto dels = split_lines(b.deletes[t].copy);
       if (ups.size() != b.upserts[t].rows || dels.size() != b.deletes[t].rows)
         problem(spec, "row count does not match the lines");
+      // Deletes first, as the writer applies them. A key in both lists is a
+      // broken invariant, except in a batch of merge_batches (rows.h), where
+      // it means "deleted, then upserted".
+      for (const auto& line : dels) rows_[t].erase(split_fields(line));
       std::set<Fields> seen;
       for (const auto& line : ups) {
         Fields f = split_fields(line);
@@ -82,8 +87,7 @@ class TableModel {
       for (const auto& line : dels) {
         Fields key = split_fields(line);
         if (key.size() != spec.key_columns) problem(spec, "delete with a wrong key: " + line);
-        if (seen.count(key)) problem(spec, "key both upserted and deleted: " + line);
-        rows_[t].erase(key);
+        if (!merged && seen.count(key)) problem(spec, "key both upserted and deleted: " + line);
       }
     }
     for (const auto& r : b.repoints) repoint(r);
