@@ -536,7 +536,12 @@ class Members {
   bool collect(dom::object obj) {
     for (dom::key_value_pair kv : obj) {
       for (size_t i = 0; i < N; ++i) {
-        if (kv.key != names_[i]) continue;
+        // Size and first byte first: most keys differ there, and memcmp's
+        // call costs more than the comparison itself at these lengths.
+        const std::string_view name = names_[i];
+        if (kv.key.size() != name.size() || kv.key[0] != name[0] ||
+            std::memcmp(kv.key.data(), name.data(), name.size()) != 0)
+          continue;
         if (present_ & (1u << i)) return c_.fail(RejectCode::bad_value, path(i), "duplicate key");
         present_ |= 1u << i;
         el_[i] = kv.value;

@@ -56,7 +56,10 @@ class JsonDecoder {
   JsonDecoder& operator=(const JsonDecoder&) = delete;
 
   // Decodes one record (one NDJSON line without its newline). On success
-  // fills `out` and returns true; otherwise fills `why` and returns false.
+  // fills `out` and returns true; otherwise fills `why` and returns false
+  // (`out` then holds an unspecified mix: use it only after a true return).
+  // Reusing one Event across calls keeps its strings' capacity: no allocation
+  // per record once the buffers have grown.
   // With padded=true the caller guarantees kDecodePadding readable bytes after
   // record.data()+record.size(), which saves a copy.
   bool decode(std::string_view record, Event& out, Rejection& why, bool padded = false);

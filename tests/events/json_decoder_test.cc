@@ -228,6 +228,8 @@ std::vector<Bad> bad_inputs() {
        "data.lines[0].unit_price", "data.lines[0].unit_price: KWD allows at most 3 decimals, got \"1.2345\""},
       {"NegativeMoney", order("[" + line("1", "\"-1.00\"") + "]"), R::bad_money, "data.lines[0].unit_price",
        "data.lines[0].unit_price: must be >= 0, got \"-1.00\""},
+      {"NegativeIsReportedBeforePrecision", order("[" + line("1", "\"-0.001\"") + "]"), R::bad_money,
+       "data.lines[0].unit_price", "data.lines[0].unit_price: must be >= 0, got \"-0.001\""},
       {"NegativeNumberMoney", order("[" + line("1", "-3") + "]"), R::bad_money, "data.lines[0].unit_price",
        "data.lines[0].unit_price: must be >= 0, got -3"},
       {"ExponentInMoneyString", order("[" + line("1", "\"1e3\"") + "]"), R::bad_money,
@@ -515,6 +517,7 @@ TEST(JsonDecoder, MoneyIsNormalisedToTheCurrencyScale) {
   EXPECT_EQ(unit_price_of("\"1200\"", "JPY"), (Decimal{1200, 0}));
   EXPECT_EQ(unit_price_of("\"1.234\"", "KWD"), (Decimal{1234, 3}));
   EXPECT_EQ(unit_price_of("\"92233720368547758.07\""), (Decimal{9223372036854775807, 2}));
+  EXPECT_EQ(unit_price_of("\"-0.00\""), (Decimal{0, 2}));  // zero, whatever its sign
 }
 
 TEST(JsonDecoder, MoneyNumbersAreReadThroughTheirShortestText) {
