@@ -27,7 +27,10 @@ inline std::unique_ptr<storage::PgCluster> start_test_cluster(const std::string&
   o.dir = dir;
   // fsync off: only the server process crashes in tests, never the OS. (Not
   // synchronous_commit = off: a killed server would lose acknowledged commits.)
-  o.extra_conf = "fsync = off\nfull_page_writes = off\n";
+  // No TCP listener: tests connect over the cluster's own Unix socket, so
+  // parallel clusters cannot take each other's port (a server killed and
+  // restarted would otherwise race other tests for its port).
+  o.extra_conf = "fsync = off\nfull_page_writes = off\nlisten_addresses = ''\n";
   auto c = storage::PgCluster::start(o);
   if (!c.ok()) ADD_FAILURE() << "PgCluster::start: " << c.error().message;
   return c.ok() ? std::move(*c) : nullptr;

@@ -44,7 +44,10 @@ class PgEnv {
     dir_ = mkdtemp(tmpl);
     PgClusterOptions o;
     o.dir = (dir_ / "pg").string();
-    o.extra_conf = "fsync = off";  // kill() is not an OS crash: commits survive
+    // kill() is not an OS crash: commits survive. No TCP listener: tests
+    // connect over the cluster's own Unix socket, so a restarted server
+    // cannot lose its port to another test's cluster.
+    o.extra_conf = "fsync = off\nlisten_addresses = ''";
     // Several test binaries (and helpers) start clusters at once: a port
     // found free can be taken before our server binds it, so try a few.
     for (int attempt = 0;; ++attempt) {
