@@ -50,12 +50,7 @@ void check(int rc, const char* what) {
 // `path`; events come out in time order, so a prefix is a realistic stream
 // of its first days. Returns the number of lines.
 uint64_t generate(const std::string& path, uint64_t events) {
-  lh::tools::GeneratorOptions o;
-  o.days = 30;
-  o.vendors = 1000;
-  o.customers = 200000;
-  o.products = 50000;
-  o.orders_per_day = 8000;
+  lh::tools::GeneratorOptions o = lh::tools::bench_preset();
   o.seed = 42;
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) {
