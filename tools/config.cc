@@ -16,27 +16,14 @@
 namespace lh::tools {
 namespace {
 
-std::string key_of(const std::string& flag_or_command) {
-  std::string k = flag_or_command;
-  std::replace(k.begin(), k.end(), '-', '_');
-  return k;
-}
-
 std::string upper(std::string s) {
   for (char& c : s) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
-// Options that are not settings: positionals, help, version, the file itself.
-bool configurable(const CLI::Option* o) {
-  if (o->get_lnames().empty()) return false;
-  const std::string& n = o->get_lnames().front();
-  return n != "help" && n != "help-all" && n != "version" && n != "config";
-}
-
 CLI::Option* find_option(CLI::App& app, const std::string& key) {
   for (CLI::Option* o : app.get_options())
-    if (configurable(o) && key_of(o->get_lnames().front()) == key) return o;
+    if (is_setting(o) && key_of(o->get_lnames().front()) == key) return o;
   return nullptr;
 }
 
@@ -139,6 +126,7 @@ struct Loader {
       if (!scalar_text(n, want, key, v)) return;
       values.push_back(std::move(v));
     }
+    if (values.empty()) return;  // `key = []`: none, which is every list option's default
     // The option's own conversion and checks (ranges, allowed values) run
     // now; clear() then forgets the result so that an environment variable
     // or a flag given on the command line still overrides it.
@@ -175,7 +163,7 @@ struct Loader {
       }
       std::vector<std::string> known;
       for (CLI::Option* o : app.get_options())
-        if (configurable(o)) known.push_back(key_of(o->get_lnames().front()));
+        if (is_setting(o)) known.push_back(key_of(o->get_lnames().front()));
       for (CLI::App* s : app.get_subcommands({})) known.push_back(key_of(s->get_name()));
       if (&app == &root) known.push_back("warehouse");
       error(k.source(), fmt::format("unknown key '{}'{}", full, did_you_mean(key, known)));
@@ -293,7 +281,7 @@ struct Loader {
 // LEDGERHOUSE_<CMD>_<NAME> for every option that has none yet.
 void name_environment(CLI::App& app, const std::string& prefix) {
   for (CLI::Option* o : app.get_options())
-    if (configurable(o) && o->get_envname().empty()) o->envname(prefix + upper(o->get_lnames().front()));
+    if (is_setting(o) && o->get_envname().empty()) o->envname(prefix + upper(o->get_lnames().front()));
   for (CLI::App* s : app.get_subcommands({})) name_environment(*s, prefix + upper(s->get_name()) + "_");
 }
 
@@ -339,6 +327,18 @@ std::string join_lines(const std::vector<std::string>& errors) {
 }
 
 }  // namespace
+
+std::string key_of(const std::string& flag_or_command) {
+  std::string k = flag_or_command;
+  std::replace(k.begin(), k.end(), '-', '_');
+  return k;
+}
+
+bool is_setting(const CLI::Option* o) {
+  if (o->get_lnames().empty()) return false;
+  const std::string& n = o->get_lnames().front();
+  return n != "help" && n != "help-all" && n != "version" && n != "config" && n != "yes";
+}
 
 std::vector<std::string> apply_config_file(CLI::App& app, GlobalOptions& g, const std::string& path) {
   Loader l{app, g, path, {}};

@@ -32,6 +32,13 @@ void setup_config(CLI::App& app, GlobalOptions& g, int argc, char** argv);
 // empty = the file is valid.
 std::vector<std::string> apply_config_file(CLI::App& app, GlobalOptions& g, const std::string& path);
 
+// True for an option that is a setting (a key of the file): not a
+// positional, help, version, --config, nor --yes (a destructive command is
+// confirmed by a person, never by a file or a variable left behind).
+bool is_setting(const CLI::Option* o);
+// The key of a flag or subcommand name: "batch-events" -> "batch_events".
+std::string key_of(const std::string& flag_or_command);
+
 // A connection string or URI with its password replaced by "***".
 std::string mask_password(const std::string& dsn);
 

@@ -13,12 +13,6 @@
 namespace lh::tools {
 namespace {
 
-std::string key_of(std::string s) {
-  for (char& c : s)
-    if (c == '-') c = '_';
-  return s;
-}
-
 // TOML string: JSON string escapes are valid TOML basic-string escapes.
 std::string quoted(const std::string& s) {
   std::string out;
@@ -71,16 +65,17 @@ std::vector<std::string> effective(const CLI::Option* o) {
 
 bool has_settings(CLI::App& app) {
   for (const CLI::Option* o : app.get_options())
-    if (!o->get_lnames().empty() && o->get_lnames().front() != "help") return true;
+    if (is_setting(o)) return true;
+  for (CLI::App* s : app.get_subcommands({}))
+    if (has_settings(*s)) return true;
   return false;
 }
 
 void show_app(CLI::App& app, const std::string& table, std::string& out) {
   std::string body;
   for (const CLI::Option* o : app.get_options()) {
-    if (o->get_lnames().empty()) continue;
+    if (!is_setting(o)) continue;
     const std::string& n = o->get_lnames().front();
-    if (n == "help" || n == "help-all" || n == "version" || n == "config") continue;
     std::string desc = o->get_description();
     for (char& c : desc)
       if (c == '\n') c = ' ';
@@ -136,7 +131,7 @@ void register_config(CLI::App& app, GlobalOptions& g) {
       g.exit_code = 1;
       return;
     }
-    if (!g.quiet) std::printf("%s: ok\n", file->c_str());
+    std::printf("%s: ok\n", file->c_str());
   });
   auto* show = cmd->add_subcommand(
       "show",
