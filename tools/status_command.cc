@@ -34,7 +34,8 @@ struct Report {
   std::map<std::string, uint64_t> quarantine_by_reason;
   std::vector<storage::SourcePosition> sources;
   // The warehouse.
-  std::string pg_error;  // empty: reachable and initialized
+  bool reachable = false;  // PostgreSQL answered
+  std::string pg_error;    // empty: reachable and initialized
   storage::Checkpoint checkpoint;
   storage::ProjectionErrorSummary errors;
   // Derived.
@@ -112,6 +113,7 @@ void read_warehouse(const GlobalOptions& g, Report& r) {
     r.pg_error = "reading the checkpoint: " + cp.error().message;
     return;
   }
+  r.reachable = true;
   r.checkpoint = *cp;
   if (!cp->initialized) {
     r.pg_error = fmt::format("warehouse schema {} is not initialized ({}): run `ledgerhouse init-db`", g.schema,
@@ -175,9 +177,10 @@ std::string to_json(const GlobalOptions& g, const StatusArgs& a, const Report& r
     o += fmt::format("{}{{\"source\":{},\"offset\":{},\"line\":{}}}", i ? "," : "", json_str(r.sources[i].source),
                      r.sources[i].offset, r.sources[i].line);
   o += fmt::format("]}},\"warehouse\":{{\"schema\":{},\"server\":{},\"reachable\":{},\"error\":{},"
-                   "\"ddl_version\":{},\"applied_seq\":{},\"projections\":[",
-                   json_str(g.schema), json_str(storage::describe_dsn(g.pg_dsn)), r.pg_error.empty() ? "true" : "false",
-                   r.pg_error.empty() ? "null" : json_str(r.pg_error), r.checkpoint.ddl_version,
+                   "\"initialized\":{},\"ddl_version\":{},\"applied_seq\":{},\"projections\":[",
+                   json_str(g.schema), json_str(storage::describe_dsn(g.pg_dsn)), r.reachable ? "true" : "false",
+                   r.pg_error.empty() ? "null" : json_str(r.pg_error), r.checkpoint.initialized ? "true" : "false",
+                   r.checkpoint.ddl_version,
                    r.checkpoint.last_seq);
   for (size_t i = 0; i < r.checkpoint.projections.size(); ++i) {
     const auto& p = r.checkpoint.projections[i];
