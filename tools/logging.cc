@@ -78,7 +78,7 @@ void init_logging(const GlobalOptions& g) {
   s.clear_line = !s.json && progress_enabled(g);
 }
 
-void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
+void log_message(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
   State& s = state();
   if (!s.logger->should_log(to_spd(level))) return;
   std::string line;

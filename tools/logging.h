@@ -26,6 +26,6 @@ using LogField = std::pair<std::string_view, std::string>;
 // One message with its structured fields. Text: "warning: msg (k=v, k=v)";
 // JSON: {"time":"2026-11-23T14:00:00.123Z","level":"warning","msg":"msg","k":"v"}.
 // A message should name the cause and what is done about it.
-void log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
+void log_message(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
 
 }  // namespace lh::tools

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CommandError& e) {
     if (g.log_format == "json")
-      log(LogLevel::error, e.what(), {{"exit_code", std::to_string(e.code)}});
+      log_message(LogLevel::error, e.what(), {{"exit_code", std::to_string(e.code)}});
     else
       std::fprintf(stderr, "ledgerhouse: %s\n", e.what());
     return e.code;
