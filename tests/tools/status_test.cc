@@ -174,6 +174,20 @@ TEST_F(Status, PostgreSQLDownIsUnhealthyAndTheLogIsStillReported) {
   EXPECT_EQ(exit_code, 0);
 }
 
+// Not status, but it needs the server: the file's [warehouse] table reaches
+// the schema that init-db builds.
+TEST_F(Status, TheWarehouseTableOfTheConfigurationShapesTheSchema) {
+  std::string f = *dir_ / "wh.toml";
+  std::ofstream(f) << "[warehouse]\nholidays = [2026-12-25]\n[warehouse.scd.vendor]\ntier = \"type3\"\n";
+  ASSERT_EQ(run(cli("shaped", {"-c", f, "init-db"})).exit_code, 0);
+  pqxx::connection c(dsn_);
+  pqxx::read_transaction tx(c);
+  EXPECT_TRUE(tx.exec1("SELECT is_holiday FROM shaped.dim_date WHERE date = '2026-12-25'")[0].as<bool>());
+  EXPECT_FALSE(tx.exec1("SELECT is_holiday FROM shaped.dim_date WHERE date = '2026-12-24'")[0].as<bool>());
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'shaped' "
+                     "AND table_name = 'dim_vendor' AND column_name = 'previous_tier'")[0].as<int>(), 1);
+}
+
 TEST_F(Status, AMissingLogIsUnhealthy) {
   std::vector<std::string> args = {"-q", "-D", *dir_ / "no-such-log", "--pg", dsn_, "--schema", "live", "status"};
   EXPECT_EQ(run(args).exit_code, 1);
