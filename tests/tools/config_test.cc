@@ -83,6 +83,29 @@ TEST_F(Config, TheShippedExampleIsAccepted) {
   EXPECT_NE(c.out.find("ok"), std::string::npos);
 }
 
+// The unit's commands are commands of this binary: ExecStartPre checks the
+// shipped config, ExecStart's command exists (its --help succeeds).
+TEST_F(Config, TheSystemdUnitRunsCommandsThatExist) {
+  std::ifstream unit(std::string(LH_SOURCE_DIR) + "/deploy/systemd/ledgerhouse.service");
+  std::string line;
+  int commands = 0;
+  while (std::getline(unit, line)) {
+    if (line.rfind("ExecStart", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find('=') + 1));
+    std::vector<std::string> args;
+    std::string w;
+    words >> w;
+    EXPECT_EQ(w, "/usr/bin/ledgerhouse") << line;
+    while (words >> w)
+      args.push_back(w == "${LEDGERHOUSE_CONFIG}" ? std::string(LH_SOURCE_DIR) + "/deploy/ledgerhouse.toml" : w);
+    if (line.find("config check") == std::string::npos) args.push_back("--help");
+    Captured c = run_capture(args);
+    EXPECT_EQ(c.exit_code, 0) << line << "\n" << c.err;
+    ++commands;
+  }
+  EXPECT_EQ(commands, 2);
+}
+
 TEST_F(Config, WithoutAFileTheDefaultsHold) {
   EXPECT_EQ(schema_of({}), "dwh");
   EXPECT_EQ(max_lag_seconds_of({}), 300);
