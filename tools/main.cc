@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
       ->envname("LEDGERHOUSE_PG");
   app.add_option("--schema", g.schema, "Warehouse schema in PostgreSQL")->envname("LEDGERHOUSE_SCHEMA");
   app.add_flag("-q,--quiet", g.quiet, "No progress lines");
+  // Hidden (no group): a test-only projection version, docs/rebuild.md.
+  app.add_flag("--test-orders-v2", g.test_orders_v2)->envname("LEDGERHOUSE_TEST_ORDERS_V2")->group("");
   register_generate(app, g);
   register_ingest(app, g);
   register_log(app, g);
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
   register_grant_vendor(app, g);
   register_projection(app, g);
   register_run(app, g);
+  register_rebuild(app, g);
   register_demo(app, g);
   register_kafka(app, g);
   try {

@@ -13,6 +13,7 @@
 
 #include "actors/projection_runner.h"
 #include "storage/ingest_pipeline.h"
+#include "tools/projection_versions.h"
 
 namespace lh::tools {
 namespace {
@@ -84,14 +85,10 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   std::signal(SIGTERM, on_run_stop_signal);
   projections::Schema schema = warehouse_schema(g);
   auto writer = connect_warehouse(g, schema);
-  auto cp = writer->checkpoint();
-  if (!cp.ok()) throw CommandError("reading the checkpoint: " + cp.error().message);
-  if (!cp->initialized)
+  auto cp0 = writer->checkpoint();
+  if (!cp0.ok()) throw CommandError("reading the checkpoint: " + cp0.error().message);
+  if (!cp0->initialized)
     throw CommandError("schema '" + g.schema + "' is not initialized: run `ledgerhouse init-db` first");
-  if (cp->ddl_version != projections::Schema::kDdlVersion)
-    throw CommandError(fmt::format("schema '{}' has DDL version {}, this ledgerhouse expects {}: "
-                                   "rebuild it (ledgerhouse projection reset + run)",
-                                   g.schema, cp->ddl_version, projections::Schema::kDdlVersion));
 
   // With --ingest the files are appended by a thread of this process while
   // the projection follows the log; --until-caught-up waits for the ingest.
@@ -125,8 +122,6 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   ro.until_caught_up = a.until_caught_up;
   ro.poll_ms = a.poll_ms;
   ro.threads = a.threads;
-  ro.start_seq = cp->last_seq;
-  ro.skips = cp->skips;
   ro.stop = &g_stop;
   ro.appending = &appending;
   bool progress = progress_enabled(g);
@@ -148,22 +143,40 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   ro.on_notice = [&](const std::string& what) {
     std::fprintf(stderr, "%s%s\n", progress ? "\r\033[K" : "", what.c_str());
   };
-  if (!g.quiet)
-    std::fprintf(stderr, "projecting %s into schema %s from seq %llu (log head %llu)\n",
-                 g.data_dir.c_str(), g.schema.c_str(),
-                 static_cast<unsigned long long>(cp->last_seq + 1),
-                 static_cast<unsigned long long>(log->last_seq()));
-  actors::ProjectionSink sink;
-  storage::PgWriter* w = writer.get();
-  sink.apply = [w](const std::vector<const projections::RowBatch*>& batches) { return w->apply(batches); };
-  sink.paused = [w]() -> Result<bool> {
-    auto c = w->checkpoint();
-    if (!c.ok()) return c.error();
-    for (const auto& p : c->projections)
-      if (p.paused) return true;
-    return false;
-  };
-  auto r = actors::run_projection(*log, schema, std::move(sink), ro);
+  // Projects while the warehouse has this code's projection versions; a
+  // swap by `rebuild` (or --rollback) ends the run's applies (PgWriter::
+  // expect_schema) and it starts again from the new schema's checkpoint.
+  Result<actors::RunSummary> r = Error{"not run"};
+  for (;;) {
+    auto cp = await_matching_versions(*writer, schema, g, g_stop, a.poll_ms);
+    if (!cp) {
+      if (!g.quiet) std::fprintf(stderr, "stopped while waiting for matching projection versions\n");
+      if (ingester.joinable()) ingester.join();
+      return;
+    }
+    writer->expect_schema(cp->schema_oid);
+    ro.start_seq = cp->last_seq;
+    ro.skips = cp->skips;
+    if (!g.quiet)
+      std::fprintf(stderr, "projecting %s into schema %s from seq %llu (log head %llu)\n",
+                   g.data_dir.c_str(), g.schema.c_str(), static_cast<unsigned long long>(cp->last_seq + 1),
+                   static_cast<unsigned long long>(log->last_seq()));
+    actors::ProjectionSink sink;
+    storage::PgWriter* w = writer.get();
+    sink.apply = [w](const std::vector<const projections::RowBatch*>& batches) { return w->apply(batches); };
+    sink.paused = [w]() -> Result<bool> {
+      auto c = w->checkpoint();
+      if (!c.ok()) return c.error();
+      for (const auto& p : c->projections)
+        if (p.paused) return true;
+      return false;
+    };
+    r = actors::run_projection(*log, schema, std::move(sink), ro);
+    if (r.ok() || !writer->schema_swapped()) break;
+    std::fprintf(stderr, "%sschema %s was swapped by `ledgerhouse rebuild` (or --rollback): starting again from "
+                 "its checkpoint\n", progress ? "\r\033[K" : "", g.schema.c_str());
+    writer = connect_warehouse(g, schema);  // fresh session: staging tables of the new tables
+  }
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!r.ok()) throw CommandError(r.error().message);
   if (ingester.joinable()) ingester.join();
