@@ -120,6 +120,32 @@ Status drop_schema(const PgOptions& options, const std::string& name) {
   return Status{};
 }
 
+struct RebuildLock::Impl {
+  pqxx::connection conn;
+  explicit Impl(const std::string& dsn) : conn(dsn) {}
+};
+
+RebuildLock::RebuildLock(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RebuildLock::~RebuildLock() = default;
+
+Result<std::unique_ptr<RebuildLock>> RebuildLock::take(const PgOptions& options, const std::string& live) {
+  std::string step = "connecting";
+  try {
+    auto impl = std::make_unique<Impl>(options.dsn);
+    step = "taking the rebuild lock of " + live;
+    pqxx::nontransaction tx(impl->conn);
+    bool got = tx.exec_params1("SELECT pg_try_advisory_lock(hashtext($1))", "ledgerhouse rebuild " + live)[0]
+                   .as<bool>();
+    if (!got)
+      return Error{fmt::format("another `ledgerhouse rebuild` of schema {} is running (PostgreSQL {}): wait for "
+                               "it or stop it",
+                               live, describe_dsn(options.dsn))};
+    return std::unique_ptr<RebuildLock>(new RebuildLock(std::move(impl)));
+  } catch (const std::exception& e) {
+    return Error{fmt::format("PostgreSQL ({}) failed {}: {}", describe_dsn(options.dsn), step, first_line(e.what()))};
+  }
+}
+
 Result<SwapResult> swap_schemas(const PgOptions& options, const SwapRequest& r) {
   if (!r.incoming_schema || r.incoming_schema->options().schema != r.incoming)
     return Error{"swap_schemas: incoming_schema must describe schema '" + r.incoming + "'"};

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "events/result.h"
@@ -52,6 +53,22 @@ struct SwapResult {
   uint64_t incoming_seq = 0;
   double lock_wait_ms = 0;  // waiting for the live apply in flight
   double swap_ms = 0;       // lock held: live applies blocked this long
+};
+
+// Held by `rebuild` (and --rollback) for its whole run, on its own
+// connection: a second one on the same schema refuses to start instead of
+// projecting into the same shadow. Released by the destructor (or when the
+// process dies: the session ends).
+class RebuildLock {
+ public:
+  // An Error naming the schema when another rebuild holds it.
+  static Result<std::unique_ptr<RebuildLock>> take(const PgOptions& options, const std::string& live);
+  ~RebuildLock();
+  struct Impl;
+
+ private:
+  explicit RebuildLock(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 // Renames live -> outgoing and incoming -> live in one transaction, carrying

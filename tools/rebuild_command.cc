@@ -84,10 +84,19 @@ std::string versions_of(const storage::Checkpoint& cp) {
   return out;
 }
 
+std::unique_ptr<storage::RebuildLock> rebuild_lock(const GlobalOptions& g) {
+  storage::PgOptions o;
+  o.dsn = g.pg_dsn;
+  auto l = storage::RebuildLock::take(o, g.schema);
+  if (!l.ok()) throw CommandError(l.error().message);
+  return std::move(l.value());
+}
+
 void run_rollback(const GlobalOptions& g) {
   auto schema = warehouse_schema(g);
   const std::string prev = name_or_throw(storage::prev_schema_name(g.schema));
   auto live = connect_now(g, schema);
+  auto lock = rebuild_lock(g);
   storage::Checkpoint cp = live_checkpoint(*live, g);
   auto prev_schema = schema_named(g, prev);
   auto old = connect_now(g, prev_schema)->checkpoint();
@@ -206,6 +215,7 @@ void run_rebuild(const RebuildArgs& a, const GlobalOptions& g) {
   auto live = connect_now(g, code);
   storage::Checkpoint cp = live_checkpoint(*live, g);
   if (!rebuild_needed(a, code, cp, g)) return;
+  auto lock = rebuild_lock(g);
 
   auto shadow = schema_named(g, shadow_name);
   storage::Checkpoint scp;

@@ -343,6 +343,17 @@ TEST_F(Rebuild, BadPathsSayWhatIsWrong) {
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_NE(unreachable.err.find("host=127.0.0.1 port=1"), std::string::npos) << unreachable.err;
   EXPECT_NE(unreachable.err.find("Connection refused"), std::string::npos) << unreachable.err;
+  // A second rebuild of the same schema refuses to start.
+  ASSERT_EQ(run(cli("locked", false, {"init-db"})).exit_code, 0);
+  {
+    pqxx::connection holder(dsn_);
+    pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(hashtext('ledgerhouse rebuild locked'))");
+    Captured busy = capture(cli("locked", true, {"rebuild"}));
+    EXPECT_EQ(busy.exit_code, 1);
+    EXPECT_NE(busy.err.find("another `ledgerhouse rebuild` of schema locked is running"), std::string::npos)
+        << busy.err;
+    EXPECT_EQ(sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'locked_shadow'"), "0");
+  }
   Captured long_name = capture(cli(std::string(60, 'x'), true, {"rebuild"}));
   EXPECT_EQ(long_name.exit_code, 2);
   EXPECT_NE(long_name.err.find("too long"), std::string::npos) << long_name.err;
