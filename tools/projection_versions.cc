@@ -87,4 +87,39 @@ std::optional<storage::Checkpoint> await_matching_versions(storage::PgWriter& w,
   }
 }
 
+SchemaWatch::SchemaWatch(const GlobalOptions& g, const projections::Schema& schema, uint32_t oid,
+                         const std::atomic<bool>& stop, std::atomic<bool>& run_stop) {
+  storage::PgOptions o;
+  o.dsn = g.pg_dsn;
+  o.retry_for_s = 0;  // an unreachable server is the run's business, not the watch's
+  thread_ = std::thread([this, o, schema, oid, &stop, &run_stop] {
+    std::unique_ptr<storage::PgWriter> w;
+    for (int tick = 1; !done_; ++tick) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (stop) run_stop = true;
+      if (tick % 20 != 0 || swapped_) continue;
+      if (!w) {
+        auto c = storage::PgWriter::connect(o, schema);
+        if (!c.ok()) continue;
+        w = std::move(c.value());
+      }
+      auto cp = w->checkpoint();
+      if (!cp.ok()) {
+        w.reset();
+        continue;
+      }
+      if (cp->schema_oid != oid) {
+        swapped_ = true;
+        run_stop = true;
+      }
+    }
+  });
+}
+
+bool SchemaWatch::end() {
+  done_ = true;
+  if (thread_.joinable()) thread_.join();
+  return swapped_;
+}
+
 }  // namespace lh::tools

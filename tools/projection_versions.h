@@ -7,6 +7,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "projections/schema.h"
@@ -35,5 +36,22 @@ std::string describe(const std::vector<VersionDiff>& diffs);
 std::optional<storage::Checkpoint> await_matching_versions(storage::PgWriter& w, const projections::Schema& code,
                                                            const GlobalOptions& g, const std::atomic<bool>& stop,
                                                            int poll_ms);
+
+// While a run projects: copies `stop` into `run_stop` every 50 ms, and every
+// second reads the schema's OID on a connection of its own; once the name
+// means another schema (a rebuild or rollback swapped it) it sets run_stop,
+// so an idle run notices the swap too, not only at its next apply.
+class SchemaWatch {
+ public:
+  SchemaWatch(const GlobalOptions& g, const projections::Schema& schema, uint32_t oid,
+              const std::atomic<bool>& stop, std::atomic<bool>& run_stop);
+  ~SchemaWatch() { end(); }
+  // Stops watching; true when a swap was seen.
+  bool end();
+
+ private:
+  std::atomic<bool> done_{false}, swapped_{false};
+  std::thread thread_;
+};
 
 }  // namespace lh::tools

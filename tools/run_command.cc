@@ -122,7 +122,8 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   ro.until_caught_up = a.until_caught_up;
   ro.poll_ms = a.poll_ms;
   ro.threads = a.threads;
-  ro.stop = &g_stop;
+  std::atomic<bool> run_stop{false};  // g_stop, or a swap seen by the watcher
+  ro.stop = &run_stop;
   ro.appending = &appending;
   bool progress = progress_enabled(g);
   auto started = std::chrono::steady_clock::now();
@@ -171,8 +172,11 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
         if (p.paused) return true;
       return false;
     };
+    run_stop = false;
+    SchemaWatch watch(g, schema, cp->schema_oid, g_stop, run_stop);
     r = actors::run_projection(*log, schema, std::move(sink), ro);
-    if (r.ok() || !writer->schema_swapped()) break;
+    bool swapped = watch.end() || writer->schema_swapped();
+    if (g_stop || !swapped || (r.ok() && !r->stopped)) break;
     std::fprintf(stderr, "%sschema %s was swapped by `ledgerhouse rebuild` (or --rollback): starting again from "
                  "its checkpoint\n", progress ? "\r\033[K" : "", g.schema.c_str());
     writer = connect_warehouse(g, schema);  // fresh session: staging tables of the new tables

@@ -207,6 +207,11 @@ TEST_F(Rebuild, UnderLoadSwapsInTheNewVersionEqualToACleanReplay) {
   EXPECT_EQ(rb.exit_code, 0) << rb.out << rb.err;
   EXPECT_NE(rb.out.find("swapped in at seq"), std::string::npos) << rb.out << rb.err;
   EXPECT_GE(ingested_while_rebuilding.load(), 1) << "the rebuild did not overlap the ingestion";
+  // The old-code run notices the swap without an apply of its own (its
+  // schema watch), says so and waits.
+  EXPECT_TRUE(eventually([&] {
+    return slurp(log_ / "v1.err").find("newer warehouse than this ledgerhouse projects") != std::string::npos;
+  }, 20s)) << slurp(log_ / "v1.err");
   ingest(kChunks - 1);  // after the swap: the old-code run must not take these
 
   const uint64_t last = head();
