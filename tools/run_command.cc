@@ -207,7 +207,9 @@ void register_run(CLI::App& app, GlobalOptions& g) {
       "Project the event log into the PostgreSQL warehouse (--pg, --schema), exactly once:\n"
       "each transaction carries the checkpoint. Resumes after the stored checkpoint (the\n"
       "entity actors first replay the log up to it to rebuild their state), then follows the\n"
-      "log. SIGINT/SIGTERM: finish the batch in hand and exit 0; a second signal exits at once.");
+      "log. SIGINT/SIGTERM: finish the batch in hand and exit 0; a second signal exits at once.\n"
+      "Projection versions of the warehouse other than this code's: waits, writing nothing,\n"
+      "until `ledgerhouse rebuild` swaps in this version (docs/rebuild.md).");
   cmd->add_flag("--until-caught-up", a->until_caught_up,
                 "Exit 0 once every event in the log is projected, instead of following the log");
   cmd->add_option("--batch-events", a->batch_events, "Events per dispatcher batch")
