@@ -28,6 +28,9 @@ struct GlobalOptions {
   // The warehouse model (SCD policies, holidays, alert threshold, shards):
   // set by the configuration file's [warehouse] table; schema comes from `schema`.
   projections::WarehouseOptions warehouse;
+  // TEST ONLY (hidden --test-orders-v2, LEDGERHOUSE_TEST_ORDERS_V2): the
+  // code's projection `orders` is version 2 (WarehouseOptions::test_orders_v2).
+  bool test_orders_v2 = false;
   int exit_code = 0;                          // set by a command's callback
 };
 
@@ -61,6 +64,7 @@ void register_init_db(CLI::App& app, GlobalOptions& g);
 void register_grant_vendor(CLI::App& app, GlobalOptions& g);
 void register_projection(CLI::App& app, GlobalOptions& g);
 void register_run(CLI::App& app, GlobalOptions& g);
+void register_rebuild(CLI::App& app, GlobalOptions& g);  // tools/rebuild_command.cc
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
 void register_status(CLI::App& app, GlobalOptions& g);

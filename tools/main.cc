@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->envname("LEDGERHOUSE_LOG_FORMAT");
   app.add_flag("-q,--quiet", g.quiet, "No progress lines");
+  // Hidden (no group): a test-only projection version, docs/rebuild.md.
+  app.add_flag("--test-orders-v2", g.test_orders_v2)->envname("LEDGERHOUSE_TEST_ORDERS_V2")->group("");
   register_generate(app, g);
   register_ingest(app, g);
   register_log(app, g);
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   register_grant_vendor(app, g);
   register_projection(app, g);
   register_run(app, g);
+  register_rebuild(app, g);
   register_demo(app, g);
   register_kafka(app, g);
   register_status(app, g);
