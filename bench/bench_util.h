@@ -131,6 +131,28 @@ inline std::unique_ptr<storage::EventLog> generated_log(const tools::GeneratorOp
   return std::move(*log);
 }
 
+// postgresql.conf lines for top_statements().
+inline constexpr const char* kStatStatementsConf =
+    "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\n";
+
+// Where PostgreSQL spent its time (the cluster started with
+// kStatStatementsConf): the top statements, one indented line each.
+inline std::string top_statements(PGconn* c, int limit = 12) {
+  exec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  std::string top;
+  PGresult* q = PQexec(c, ("SELECT round(total_exec_time)::bigint, calls, rows, "
+                           "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements "
+                           "ORDER BY total_exec_time DESC LIMIT " + std::to_string(limit)).c_str());
+  if (PQresultStatus(q) == PGRES_TUPLES_OK)
+    for (int i = 0; i < PQntuples(q); ++i)
+      top += std::string("    ") + PQgetvalue(q, i, 0) + " ms  " + PQgetvalue(q, i, 1) + " calls  " +
+             PQgetvalue(q, i, 2) + " rows  " + PQgetvalue(q, i, 3) + "\n";
+  else
+    top = std::string("    (pg_stat_statements: ") + PQerrorMessage(c) + ")\n";
+  PQclear(q);
+  return top;
+}
+
 struct RawCopy {
   double seconds = 0;  // the COPYs and their commits only
   uint64_t rows = 0;

@@ -195,8 +195,7 @@ int main(int argc, char** argv) {
   fs::path dir = temp_dir("lh-bench-project");
   auto log = generated_log(go, dir);
   uint64_t events = log->last_seq();
-  auto cluster = start_cluster(dir, fsync_off, shared_buffers_mb,
-                               "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\n");
+  auto cluster = start_cluster(dir, fsync_off, shared_buffers_mb, kStatStatementsConf);
   lh::projections::WarehouseOptions wo;
   wo.schema = "bench";
   auto schema = lh::projections::Schema::make(wo);
@@ -264,20 +263,7 @@ int main(int argc, char** argv) {
   PGconn* c = PQconnectdb(cluster->dsn().c_str());
   if (PQstatus(c) != CONNECTION_OK) die(PQerrorMessage(c));
   // Where PostgreSQL spent the projection's time: the top statements.
-  std::string top;
-  {
-    exec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-    PGresult* q = PQexec(c, "SELECT round(total_exec_time)::bigint, calls, rows, "
-                            "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements "
-                            "ORDER BY total_exec_time DESC LIMIT 12");
-    if (PQresultStatus(q) == PGRES_TUPLES_OK)
-      for (int i = 0; i < PQntuples(q); ++i)
-        top += std::string("    ") + PQgetvalue(q, i, 0) + " ms  " + PQgetvalue(q, i, 1) + " calls  " +
-               PQgetvalue(q, i, 2) + " rows  " + PQgetvalue(q, i, 3) + "\n";
-    else
-      top = std::string("    (pg_stat_statements: ") + PQerrorMessage(c) + ")\n";
-    PQclear(q);
-  }
+  std::string top = top_statements(c);
   RawCopy raw = raw_copy_yardstick(c, *schema, "bench", "raw");
   double copy_s = raw.seconds;
   uint64_t rows = raw.rows;

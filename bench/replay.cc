@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   fs::path dir = temp_dir("lh-bench-replay");
   auto log = generated_log(go, dir);
   const uint64_t events = log->last_seq();
-  auto cluster = start_cluster(dir, fsync_off, shared_buffers_mb);
+  auto cluster = start_cluster(dir, fsync_off, shared_buffers_mb, kStatStatementsConf);
 
   req.dsn = cluster->dsn();
   req.target.schema = "replayed";
@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
 
   PGconn* c = PQconnectdb(cluster->dsn().c_str());
   if (PQstatus(c) != CONNECTION_OK) die(PQerrorMessage(c));
+  std::string top = top_statements(c, 14);
   auto schema = lh::projections::Schema::make(req.target);
   RawCopy raw = raw_copy_yardstick(c, *schema, "replayed", "raw");
   PQfinish(c);
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
               "client CPU %.2f s = %.2f cores)\n",
               static_cast<unsigned long long>(events), wall, rate, r->load_s, r->index_s,
               static_cast<unsigned long long>(r->applies), cpu, cpu / wall);
+  std::printf("  PostgreSQL's top statements during the replay (pg_stat_statements):\n%s", top.c_str());
   std::printf("raw COPY of the same %llu final rows into same-DDL tables: %.2f s = %.0f events/s equivalent\n",
               static_cast<unsigned long long>(raw.rows), raw.seconds, raw_rate);
   std::printf("ratio: %.0f%% of raw COPY; target 150000 events/s: %s\n", 100 * rate / raw_rate,
