@@ -59,5 +59,6 @@ void register_run(CLI::App& app, GlobalOptions& g);
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
 void register_replay(CLI::App& app, GlobalOptions& g);  // tools/replay_command.cc
+void register_drill(CLI::App& app, GlobalOptions& g);   // tools/drill_command.cc
 
 }  // namespace lh::tools

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   register_demo(app, g);
   register_kafka(app, g);
   register_replay(app, g);
+  register_drill(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -45,6 +45,12 @@ void exec(const std::string& dsn, const std::string& sql) {
   tx.commit();
 }
 
+uint64_t query_count(const std::string& dsn, const std::string& sql) {
+  pqxx::connection c(dsn);
+  pqxx::read_transaction tx(c);
+  return tx.exec1(sql)[0].as<uint64_t>();
+}
+
 uint64_t checkpoint_seq(const std::string& dsn, const std::string& schema) {
   pqxx::connection c(dsn);
   pqxx::read_transaction tx(c);
@@ -357,6 +363,70 @@ TEST_F(Replay, AFlippedByteInARecordFailsTheReplayNamingItsSeq) {
   // Everything before it was applied, nothing after.
   EXPECT_LT(checkpoint_seq(dsn_, "corrupt"), bad);
   exec(dsn_, "DROP SCHEMA corrupt CASCADE");
+}
+
+}  // namespace
+}  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+bool schema_exists(const std::string& dsn, const std::string& name) {
+  return query_count(dsn, "SELECT count(*) FROM pg_namespace WHERE nspname = '" + name + "'") > 0;
+}
+
+TEST_F(Replay, DrillOnAScratchCopyPassesWithZeroRpoAndLeavesTheLiveSchemaAlone) {
+  std::string out = *dir_ / "drill1";
+  Outcome r = run_both(cli("live", {"drill", "--out", out, "--at", moments_[0]}), *dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("drill PASSED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("RPO 0 events, 12/12 tables match (S = seq " + std::to_string(heads_[2]) + ")"),
+            std::string::npos)
+      << r.out;
+  std::string json = slurp(out + "/report.json");
+  EXPECT_NE(json.find("\"rpo_events\": 0, \"ok\": true"), std::string::npos) << json;
+  EXPECT_EQ(json.find("\"match\": false"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"seq\": " + std::to_string(heads_[0])), std::string::npos) << json;  // the PITR
+  std::string md = slurp(out + "/report.md");
+  EXPECT_NE(md.find("**RTO**"), std::string::npos) << md;
+  EXPECT_NE(md.find("| fact_order_line | "), std::string::npos) << md;
+  EXPECT_FALSE(schema_exists(dsn_, "live_drill"));
+  EXPECT_FALSE(schema_exists(dsn_, "live_drill_pitr"));
+  EXPECT_EQ(diff("snap2", "live"), "");
+}
+
+TEST_F(Replay, DestructiveDrillDropsTheLiveSchemaAndRecoversItInPlace) {
+  ASSERT_EQ(run(cli("doomed", {"init-db"})).exit_code, 0);
+  ASSERT_EQ(run(cli("doomed", {"run", "--until-caught-up"})).exit_code, 0);
+  snapshot(dsn_, "doomed", "doomed_before");
+  Outcome r = run_both(cli("doomed", {"drill", "--destructive", "--out", *dir_ / "drill2"}), *dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(slurp(*dir_ / "drill2/report.md").find("destructive (live schema dropped"), std::string::npos);
+  EXPECT_NE(r.out.find("drill PASSED"), std::string::npos) << r.out;
+  EXPECT_EQ(diff("doomed_before", "doomed"), "");
+  EXPECT_EQ(ddl_of(dsn_, "doomed"), ddl_of(dsn_, "live"));
+  exec(dsn_, "DROP SCHEMA doomed CASCADE; DROP SCHEMA doomed_before CASCADE");
+}
+
+TEST_F(Replay, DrillReportsADamagedTableAsAMismatch) {
+  ASSERT_EQ(run(cli("damaged", {"init-db"})).exit_code, 0);
+  ASSERT_EQ(run(cli("damaged", {"run", "--until-caught-up"})).exit_code, 0);
+  // Silent damage in the live warehouse: one quantity changed.
+  exec(dsn_, "UPDATE damaged.fact_order_line SET quantity = quantity + 1 WHERE (vendor_id, order_id, line_no) = "
+             "(SELECT vendor_id, order_id, line_no FROM damaged.fact_order_line ORDER BY 1, 2, 3 LIMIT 1)");
+  std::string out = *dir_ / "drill3";
+  Outcome r = run_both(cli("damaged", {"drill", "--out", out}), *dir_);
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  EXPECT_NE(r.out.find("drill FAILED"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("11/12 tables match"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("MISMATCH fact_order_line"), std::string::npos) << r.err;
+  std::string json = slurp(out + "/report.json");
+  EXPECT_NE(json.find("{\"table\": \"fact_order_line\""), std::string::npos) << json;
+  auto at = json.find("{\"table\": \"fact_order_line\"");
+  EXPECT_NE(json.find("\"match\": false", at), std::string::npos) << json;
+  EXPECT_NE(json.find("\"ok\": false"), std::string::npos) << json;
+  EXPECT_FALSE(schema_exists(dsn_, "damaged_drill"));
+  exec(dsn_, "DROP SCHEMA damaged CASCADE");
 }
 
 }  // namespace
