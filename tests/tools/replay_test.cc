@@ -219,7 +219,21 @@ TEST_F(Replay, KillNineAtRandomMomentsThenResumeEqualsAnUninterruptedReplay) {
     for (int k = 0; k < kills; ++k) {
       pid_t pid = spawn(replay(into, {"--batch-events", std::to_string(200 + rng() % 800), "--apply-events", "1000",
                                       "--max-in-flight", "2"}));
-      std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 1200));
+      // A random moment after this run has applied something (on a busy
+      // machine a fixed delay may end before the first apply).
+      uint64_t from = 0;
+      try {
+        from = checkpoint_seq(dsn_, into);
+      } catch (const std::exception&) {  // not created yet
+      }
+      for (int i = 0; i < 400; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        try {
+          if (checkpoint_seq(dsn_, into) > from) break;
+        } catch (const std::exception&) {
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 600));
       ::kill(pid, SIGKILL);
       wait_for(pid);
     }
