@@ -445,3 +445,32 @@ TEST_F(Replay, DrillReportsADamagedTableAsAMismatch) {
 
 }  // namespace
 }  // namespace lh::testing
+
+namespace lh::tools {
+namespace {
+
+TEST(ParseUntilTime, AcceptsRfc3339AndPsqlFormsAndRejectsTheRest) {
+  const int64_t base = *events::parse_rfc3339_us("2026-11-20T10:15:00Z");
+  auto us = [](const char* s) {
+    auto r = parse_until_time(s);
+    EXPECT_TRUE(r.ok()) << s << ": " << r.error().message;
+    return r.ok() ? *r : -1;
+  };
+  EXPECT_EQ(us("2026-11-20T10:15:00Z"), base);
+  EXPECT_EQ(us("2026-11-20 10:15:00+00"), base);
+  EXPECT_EQ(us("2026-11-20 10:15:00"), base);
+  EXPECT_EQ(us("2026-11-20 12:15:00+02"), base);
+  EXPECT_EQ(us("2026-11-20 15:45:00+0530"), base);
+  EXPECT_EQ(us("2026-11-20T12:15:00+02:00"), base);
+  EXPECT_EQ(us("2026-11-20 10:15:00.123456+00"), base + 123456);
+  for (const char* bad : {"", "now", "2026-11-20", "2026-13-01 00:00:00", "2026-11-20 10:15:00+2", "10:15:00"}) {
+    auto r = parse_until_time(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message.find(std::string("'") + bad + "' is not a time"), std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lh::tools
