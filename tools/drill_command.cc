@@ -210,11 +210,7 @@ void drill_command(const DrillArgs& a, GlobalOptions& g) {
     clear_scratch(g.pg_dsn, d.recovered_into);
   }
   auto t = std::chrono::steady_clock::now();
-  if (d.checkpoint_seq > 0) {
-    timed_replay(*log, g, d.recovered_into, d.checkpoint_seq, std::nullopt);
-  } else {  // an empty warehouse: recovered by init-db alone
-    timed_replay(*log, g, d.recovered_into, std::nullopt, std::nullopt);
-  }
+  timed_replay(*log, g, d.recovered_into, d.checkpoint_seq, std::nullopt);
   d.rto_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   auto after = fingerprint(g, d.recovered_into);
   d.recovered_seq = after.checkpoint_seq;

@@ -26,7 +26,8 @@ Result<storage::ReplayBound> resolve_bound(const storage::EventLog& log, const R
   const uint64_t head = log.last_seq();
   if (r.until_seq && r.until_time_us) return Error{"--until-seq and --until-time exclude each other: give one"};
   if (r.until_seq) {
-    if (*r.until_seq == 0) return Error{"--until-seq 0: seqs start at 1"};
+    // 0 (only from callers, the command wants N >= 1): an empty warehouse,
+    // e.g. the drill of a warehouse that has applied nothing yet.
     if (*r.until_seq > head)
       return Error{fmt::format("--until-seq {} is beyond the event log's head (last seq {} in {})", *r.until_seq,
                                head, log.dir())};

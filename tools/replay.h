@@ -34,7 +34,8 @@ Result<int64_t> parse_until_time(std::string_view text);
 struct ReplayRequest {
   std::string dsn;                       // libpq connection string of the target database
   projections::WarehouseOptions target;  // target.schema: the schema to replay into
-  std::optional<uint64_t> until_seq;     // at most one of the two; neither = the log head now
+  std::optional<uint64_t> until_seq;     // at most one of the two; neither = the log head now;
+                                         // 0 = nothing (an empty warehouse)
   std::optional<int64_t> until_time_us;
   bool defer_indexes = true;             // bulk load: secondary indexes built at the end
   bool synchronous_commit_off = true;    // for the replay's own session only
