@@ -48,6 +48,7 @@ class Dispatcher {
  private:
   bool stop_requested() const { return opt_.stop && opt_.stop->load(); }
   bool warming_up() const { return dispatched_ < opt_.start_seq; }
+  bool bounded() const { return opt_.until_seq > 0; }
 
   Status loop() {
     for (;;) {
@@ -58,8 +59,11 @@ class Dispatcher {
       while (in_flight_ >= std::max<size_t>(1, opt_.max_batches_in_flight)) {
         if (auto s = pump(std::chrono::milliseconds(200)); !s.ok()) return s;
       }
+      // drain() applies what is in flight.
+      if (bounded() && (dispatched_ >= opt_.until_seq || past_bound_)) return Status{};
       auto batch = std::make_shared<projections::EventBatch>();
       if (auto s = read_batch(batch.get()); !s.ok()) return s;
+      if (batch->empty() && past_bound_) continue;
       if (batch->empty()) {
         if (warming_up())
           return Error{"the warehouse checkpoint (seq " + std::to_string(opt_.start_seq) +
@@ -86,6 +90,7 @@ class Dispatcher {
   Status read_batch(projections::EventBatch* batch) {
     size_t limit = std::max<size_t>(1, opt_.batch_events);
     if (warming_up()) limit = std::min<uint64_t>(limit, opt_.start_seq - dispatched_);
+    if (bounded()) limit = std::min<uint64_t>(limit, opt_.until_seq - dispatched_);
     if (carry_) {
       batch->push_back(std::move(*carry_));
       carry_.reset();
@@ -96,6 +101,10 @@ class Dispatcher {
       if (!next->has_value()) break;
       storage::StoredEvent& e = **next;
       projections::LoggedEvent le{e.seq, e.ingest_time_us, std::move(e.event)};
+      if (bounded() && le.seq > opt_.until_seq) {  // after a seq gap: beyond the bound
+        past_bound_ = true;
+        break;
+      }
       uint64_t expected = batch->empty() ? dispatched_ + 1 : batch->back().seq + 1;
       if (le.seq != expected) {
         ++progress_.anomalies;
@@ -254,6 +263,7 @@ class Dispatcher {
   projections::Router router_;
   std::unique_ptr<storage::LogReader> reader_;
   std::optional<projections::LoggedEvent> carry_;
+  bool past_bound_ = false;  // an event after until_seq was met (beyond a seq gap)
   Clock::time_point started_;
   caf::actor projector_;
   std::unordered_map<OwnerKey, caf::actor, projections::OwnerKeyHash> owners_;

@@ -69,6 +69,10 @@ struct RunnerOptions {
   int poll_ms = 200;                 // tail: how often to look for new events
   size_t threads = 0;                // CAF scheduler threads; 0 = hardware
   uint64_t start_seq = 0;            // last applied seq (checkpoint)
+  // Exact upper bound (0 = none): batches end exactly at until_seq and the
+  // run returns once it is applied (replay --until-seq/--until-time). Must be
+  // >= start_seq; events after it are never read.
+  uint64_t until_seq = 0;
   std::vector<uint64_t> skips;       // seqs to pass over (ascending)
   // Set (e.g. by a signal handler) to stop after the batch in hand is applied.
   const std::atomic<bool>* stop = nullptr;

@@ -33,25 +33,14 @@
 #include "projections/rows.h"
 #include "storage/pg_cluster.h"
 #include "storage/pg_writer.h"
+#include "bench/bench_util.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using lh::projections::Table;
+using namespace lh::bench;
 
 namespace {
-
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-[[noreturn]] void die(const std::string& m) {
-  std::fprintf(stderr, "bench_copy: %s\n", m.c_str());
-  std::exit(1);
-}
 
 // Rows of `rows` batches (each `batch` rows) in fact_order_line column
 // order: 500 vendors, 3 lines per order, status `status`.
@@ -73,13 +62,6 @@ std::vector<lh::projections::TableRows> make_rows(uint64_t rows, uint64_t batch,
     ++tr.rows;
   }
   return out;
-}
-
-void exec(PGconn* c, const std::string& sql) {
-  PGresult* r = PQexec(c, sql.c_str());
-  auto st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) die(sql + ": " + PQresultErrorMessage(r));
-  PQclear(r);
 }
 
 // The yardstick: one COPY of every row through libpq, 1 MiB per message.
@@ -133,14 +115,10 @@ int main(int argc, char** argv) {
   }
   if (rows == 0 || batch == 0) die("--rows and --batch must be > 0");
 
-  char tmpl[] = "/tmp/lh-bench-copy-XXXXXX";
-  fs::path dir = mkdtemp(tmpl);
-  lh::storage::PgClusterOptions co;
-  co.dir = (dir / "pg").string();
-  co.extra_conf = fsync_off ? "fsync = off\nmax_wal_size = 4GB" : "max_wal_size = 4GB";
-  auto cluster = lh::storage::PgCluster::start(co);
-  if (!cluster.ok()) die(cluster.error().message);
-  auto& pg = **cluster;
+  g_name = "bench_copy";
+  fs::path dir = temp_dir("lh-bench-copy");
+  auto cluster = start_cluster(dir, fsync_off);
+  auto& pg = *cluster;
 
   lh::projections::WarehouseOptions wo;
   wo.schema = "bench";
@@ -209,7 +187,7 @@ int main(int argc, char** argv) {
               (rows / ins.seconds) / (rows / pk.seconds), (rows / upd.seconds) / (rows / pk.seconds), counts.c_str());
 
   writer->reset();
-  cluster->reset();
+  cluster.reset();
   fs::remove_all(dir);
   return 0;
 }

@@ -40,19 +40,13 @@
 #include "storage/pg_cluster.h"
 #include "storage/pg_writer.h"
 #include "tools/generator.h"
+#include "bench/bench_util.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using namespace lh::bench;
 
 namespace {
-
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 double peak_rss_mib() {
   rusage u{};
@@ -75,48 +69,6 @@ double status_mib(const char* field) {
   return kib / 1024;
 }
 double rss_mib() { return status_mib("VmRSS"); }
-
-[[noreturn]] void die(const std::string& m) {
-  std::fprintf(stderr, "bench_project: %s\n", m.c_str());
-  std::exit(1);
-}
-
-void exec(PGconn* c, const std::string& sql) {
-  PGresult* r = PQexec(c, sql.c_str());
-  auto st = PQresultStatus(r);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) die(sql + ": " + PQerrorMessage(c));
-  PQclear(r);
-}
-
-std::string copy_out(PGconn* c, const std::string& table) {
-  PGresult* r = PQexec(c, ("COPY " + table + " TO STDOUT").c_str());
-  if (PQresultStatus(r) != PGRES_COPY_OUT) die("COPY TO: " + std::string(PQerrorMessage(c)));
-  PQclear(r);
-  std::string out;
-  char* buf = nullptr;
-  int n;
-  while ((n = PQgetCopyData(c, &buf, 0)) > 0) {
-    out.append(buf, static_cast<size_t>(n));
-    PQfreemem(buf);
-  }
-  while ((r = PQgetResult(c)) != nullptr) PQclear(r);
-  return out;
-}
-
-void copy_in(PGconn* c, const std::string& table, const std::string& data) {
-  PGresult* r = PQexec(c, ("COPY " + table + " FROM STDIN").c_str());
-  if (PQresultStatus(r) != PGRES_COPY_IN) die("COPY FROM: " + std::string(PQerrorMessage(c)));
-  PQclear(r);
-  for (size_t pos = 0; pos < data.size(); pos += 1 << 20) {
-    size_t n = std::min<size_t>(1 << 20, data.size() - pos);
-    if (PQputCopyData(c, data.data() + pos, static_cast<int>(n)) != 1) die(PQerrorMessage(c));
-  }
-  if (PQputCopyEnd(c, nullptr) != 1) die(PQerrorMessage(c));
-  while ((r = PQgetResult(c)) != nullptr) {
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) die("COPY " + table + ": " + PQerrorMessage(c));
-    PQclear(r);
-  }
-}
 
 struct Freshness {
   uint64_t events = 0;
@@ -239,47 +191,17 @@ int main(int argc, char** argv) {
   }
   if (auto s = lh::tools::validate(go); !s.ok()) die(s.error().message);
 
-  char tmpl[] = "/tmp/lh-bench-project-XXXXXX";
-  fs::path dir = mkdtemp(tmpl);
-  std::string input = (dir / "stream.ndjson").string();
-  auto t = Clock::now();
-  {
-    std::FILE* f = std::fopen(input.c_str(), "wb");
-    if (!f) die("cannot write " + input);
-    auto g = lh::tools::generate_to_file(go, f);
-    std::fclose(f);
-    if (!g.ok()) die(g.error().message);
-  }
-  std::printf("generated %d days (%d vendors, %d customers, %d products) in %.1f s\n", go.days,
-              go.vendors, go.customers, go.products, since(t));
-  lh::storage::LogOptions lo;
-  lo.dir = (dir / "log").string();
-  lo.durability = lh::storage::Durability::nosync;
-  auto log = lh::storage::EventLog::open(lo);
-  if (!log.ok()) die(log.error().message);
-  t = Clock::now();
-  auto ing = lh::storage::ingest_ndjson(**log, input, {});
-  if (!ing.ok()) die(ing.error().message);
-  fs::remove(input);
-  uint64_t events = (*log)->last_seq();
-  std::printf("ingested %llu events into the log in %.1f s\n", static_cast<unsigned long long>(events),
-              since(t));
-
-  lh::storage::PgClusterOptions co;
-  co.dir = (dir / "pg").string();
-  co.extra_conf = std::string(fsync_off ? "fsync = off\n" : "") +
-                  (shared_buffers_mb > 0 ? "shared_buffers = " + std::to_string(shared_buffers_mb) + "MB\n"
-                                         : std::string()) +
-                  "max_wal_size = 4GB\nshared_preload_libraries = 'pg_stat_statements'\n"
-                  "pg_stat_statements.track = all\n";
-  auto cluster = lh::storage::PgCluster::start(co);
-  if (!cluster.ok()) die(cluster.error().message);
+  g_name = "bench_project";
+  fs::path dir = temp_dir("lh-bench-project");
+  auto log = generated_log(go, dir);
+  uint64_t events = log->last_seq();
+  auto cluster = start_cluster(dir, fsync_off, shared_buffers_mb, kStatStatementsConf);
   lh::projections::WarehouseOptions wo;
   wo.schema = "bench";
   auto schema = lh::projections::Schema::make(wo);
   if (!schema.ok()) die(schema.error().message);
   lh::storage::PgOptions po;
-  po.dsn = (*cluster)->dsn();
+  po.dsn = cluster->dsn();
   auto writer = lh::storage::PgWriter::connect(po, *schema);
   if (!writer.ok()) die(writer.error().message);
   if (auto s = (*writer)->init_db(); !s.ok()) die(s.error().message);
@@ -294,9 +216,9 @@ int main(int argc, char** argv) {
       n += b.size();
       return lh::Status{};
     };
-    t = Clock::now();
-    auto r0 = lh::actors::run_projection(**log, *schema, counting, ro);
-    actors_only_s = since(t);
+    auto t0 = Clock::now();
+    auto r0 = lh::actors::run_projection(*log, *schema, counting, ro);
+    actors_only_s = since(t0);
     if (!r0.ok()) die(r0.error().message);
   }
 
@@ -329,8 +251,8 @@ int main(int argc, char** argv) {
     anon_max = std::max(anon_max, status_mib("RssAnon"));
   };
   double cpu0 = cpu_seconds();
-  t = Clock::now();
-  auto r = lh::actors::run_projection(**log, *schema, sink, ro);
+  auto t = Clock::now();
+  auto r = lh::actors::run_projection(*log, *schema, sink, ro);
   double run_s = since(t);
   double run_cpu = cpu_seconds() - cpu0;
   if (!r.ok()) die(r.error().message);
@@ -338,38 +260,13 @@ int main(int argc, char** argv) {
   double rate = events / run_s;
 
   // The yardstick: the same final rows, raw COPY into same-shaped tables.
-  PGconn* c = PQconnectdb((*cluster)->dsn().c_str());
+  PGconn* c = PQconnectdb(cluster->dsn().c_str());
   if (PQstatus(c) != CONNECTION_OK) die(PQerrorMessage(c));
   // Where PostgreSQL spent the projection's time: the top statements.
-  std::string top;
-  {
-    exec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-    PGresult* q = PQexec(c, "SELECT round(total_exec_time)::bigint, calls, rows, "
-                            "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements "
-                            "ORDER BY total_exec_time DESC LIMIT 12");
-    if (PQresultStatus(q) == PGRES_TUPLES_OK)
-      for (int i = 0; i < PQntuples(q); ++i)
-        top += std::string("    ") + PQgetvalue(q, i, 0) + " ms  " + PQgetvalue(q, i, 1) + " calls  " +
-               PQgetvalue(q, i, 2) + " rows  " + PQgetvalue(q, i, 3) + "\n";
-    else
-      top = std::string("    (pg_stat_statements: ") + PQerrorMessage(c) + ")\n";
-    PQclear(q);
-  }
-  exec(c, "CREATE SCHEMA raw");
-  double copy_s = 0;
-  uint64_t rows = 0;
-  for (const auto& spec : schema->tables()) {
-    std::string src = "bench." + spec.name, dst = "raw." + spec.name;
-    exec(c, "CREATE TABLE " + dst + " (LIKE " + src + " INCLUDING INDEXES)");
-    std::string data = copy_out(c, src);
-    for (char ch : data) rows += ch == '\n';
-    exec(c, "CHECKPOINT");
-    auto t0 = Clock::now();
-    exec(c, "BEGIN");
-    copy_in(c, dst, data);
-    exec(c, "COMMIT");
-    copy_s += since(t0);
-  }
+  std::string top = top_statements(c);
+  RawCopy raw = raw_copy_yardstick(c, *schema, "bench", "raw");
+  double copy_s = raw.seconds;
+  uint64_t rows = raw.rows;
   PQfinish(c);
   double raw_rate = events / copy_s;
 
@@ -405,14 +302,14 @@ int main(int argc, char** argv) {
               rss, rss_before, anon_max, anon_before, peak_rss_mib());
   if (freshness_s > 0) {
     if (freshness_rate <= 0) die("--freshness-rate must be > 0");
-    Freshness f = measure_freshness(**log, dir, (*cluster)->dsn(), freshness_s, freshness_rate);
+    Freshness f = measure_freshness(*log, dir, cluster->dsn(), freshness_s, freshness_rate);
     std::printf("freshness at a steady %d events/s (append -> committed in PostgreSQL), %llu events: "
                 "p50 %.0f ms, p99 %.0f ms, max %.0f ms (target p99 <= 1000 ms: %s)\n",
                 freshness_rate, static_cast<unsigned long long>(f.events), f.p50_ms, f.p99_ms, f.max_ms,
                 f.p99_ms <= 1000 ? "met" : "NOT met");
   }
   writer->reset();
-  cluster->reset();
+  cluster.reset();
   fs::remove_all(dir);
   return 0;
 }

@@ -274,6 +274,7 @@ Status PgWriter::Impl::run(const std::function<Status(pqxx::connection&, int)>& 
         // tables live in temp_buffers (default 8 MB): room for large batches
         // (settable only before the session's first temp table access).
         pqxx::nontransaction(*conn).exec0("SET client_min_messages = warning; SET temp_buffers = '256MB'");
+        if (!options.session_sql.empty()) pqxx::nontransaction(*conn).exec0(options.session_sql);
       }
       return body(*conn, attempt);
     } catch (const pqxx::broken_connection& e) {

@@ -35,6 +35,10 @@ struct PgOptions {
   // Told about every failed attempt (message, attempt number, next delay in
   // ms), so the caller can report it.
   std::function<void(const std::string&, int, int64_t)> on_retry;
+  // SQL run on every new connection after the writer's own settings, e.g.
+  // "SET synchronous_commit = off" for a replay (a lost commit takes its
+  // checkpoint with it, so the replay just redoes that batch).
+  std::string session_sql;
 };
 
 struct ProjectionState {

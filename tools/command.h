@@ -68,5 +68,7 @@ void register_rebuild(CLI::App& app, GlobalOptions& g);  // tools/rebuild_comman
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
 void register_status(CLI::App& app, GlobalOptions& g);
+void register_replay(CLI::App& app, GlobalOptions& g);  // tools/replay_command.cc
+void register_drill(CLI::App& app, GlobalOptions& g);   // tools/drill_command.cc
 
 }  // namespace lh::tools

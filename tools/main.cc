@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   register_status(app, g);
   register_config(app, g);
   app.parse_complete_callback([&g] { init_logging(g); });  // before the command runs
+  register_replay(app, g);
+  register_drill(app, g);
   try {
     setup_config(app, g, argc, argv);  // after every register_*: it maps the file onto their options
     app.parse(argc, argv);

@@ -209,6 +209,30 @@ TEST_F(ProjectionRunner, PostgresRestartMidRunLosesNothing) {
   EXPECT_EQ(compare_schemas(dsn_, schema, "reference", "actors_restart"), "");
 }
 
+TEST_F(ProjectionRunner, UntilSeqEndsTheLastBatchExactlyThereAndReturns) {
+  // From a warm-up start, without until_caught_up: the bound alone ends it.
+  const uint64_t start = 1234, until = log_->last_seq() / 2 + 7;
+  std::vector<std::pair<uint64_t, uint64_t>> got;  // (after_seq, last_seq) per batch
+  ProjectionSink sink;
+  sink.apply = [&](const std::vector<const RowBatch*>& b) {
+    for (const auto* rb : b) got.emplace_back(rb->after_seq, rb->last_seq);
+    return Status{};
+  };
+  RunnerOptions o;
+  o.batch_events = 1000;
+  o.start_seq = start;
+  o.until_seq = until;
+  auto r = actors::run_projection(*log_, schema_named("unused"), sink, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->stopped);
+  EXPECT_EQ(r->last.applied_seq, until);
+  EXPECT_EQ(r->last.dispatched_seq, until);  // nothing after the bound was read into the owners
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.front().first, start);
+  EXPECT_EQ(got.back().second, until);
+  for (size_t i = 1; i < got.size(); ++i) EXPECT_EQ(got[i].first, got[i - 1].second);
+}
+
 TEST_F(ProjectionRunner, CheckpointAheadOfTheLogIsAClearError) {
   ProjectionSink sink;
   sink.apply = [](const std::vector<const RowBatch*>&) { return Status{}; };

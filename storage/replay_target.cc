@@ -1,0 +1,115 @@
+// ReplayTarget: the replay's target schema and its replay_state row.
+#include "storage/replay_target.h"
+
+#include <pqxx/pqxx>
+
+#include <fmt/format.h>
+
+#include "projections/ddl.h"
+#include "storage/pg_writer.h"
+
+namespace lh::storage {
+
+using projections::quote_ident;
+
+namespace {
+
+std::string one_line(std::string m) {
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  for (char& c : m)
+    if (c == '\n' || c == '\t') c = ' ';
+  if (m.rfind("ERROR:  ", 0) == 0) m.erase(0, 8);
+  return m;
+}
+
+// Runs body in a connection to dsn; libpqxx exceptions become an Error
+// naming the server and what was being done.
+Status with_connection(const std::string& dsn, const std::string& what,
+                       const std::function<void(pqxx::connection&)>& body) {
+  try {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction(c).exec0("SET client_min_messages = warning");
+    body(c);
+    return Status::Ok();
+  } catch (const pqxx::broken_connection& e) {
+    return Error{fmt::format("cannot reach PostgreSQL ({}) while {}: {}", describe_dsn(dsn), what, one_line(e.what()))};
+  } catch (const std::exception& e) {
+    return Error{fmt::format("PostgreSQL ({}) failed {}: {}", describe_dsn(dsn), what, one_line(e.what()))};
+  }
+}
+
+bool is_secondary_index(const std::string& sql) { return sql.rfind("CREATE INDEX", 0) == 0; }
+
+}  // namespace
+
+Result<ReplayTargetState> ReplayTarget::inspect(const std::string& dsn, const projections::Schema& schema) {
+  ReplayTargetState st;
+  const std::string& name = schema.options().schema;
+  Status s = with_connection(dsn, "inspecting schema " + quote_ident(name), [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    st.schema_exists = tx.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1", name)[0].as<int>() > 0;
+    if (!st.schema_exists) return;
+    std::string cp = projections::qualified(schema, projections::kCheckpointTable);
+    std::string rs = projections::qualified(schema, kReplayStateTable);
+    st.initialized = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", cp)[0].as<bool>();
+    st.replay_made = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", rs)[0].as<bool>();
+    if (st.initialized)
+      st.checkpoint_seq = tx.exec1("SELECT coalesce(min(last_seq), 0) FROM " + cp)[0].as<uint64_t>();
+    if (st.replay_made) {
+      auto r = tx.exec("SELECT requested, until_seq, coalesce((extract(epoch FROM until_time) * 1000000)::bigint, 0), "
+                       "completed_at IS NOT NULL, indexes_deferred FROM " + rs);
+      if (r.size() == 1) {
+        st.bound.requested = r[0][0].as<std::string>();
+        st.bound.until_seq = r[0][1].as<uint64_t>();
+        st.bound.until_time_us = r[0][2].as<int64_t>();
+        st.complete = r[0][3].as<bool>();
+        st.indexes_deferred = r[0][4].as<bool>();
+      } else {
+        st.replay_made = false;  // not ours after all: treated as a foreign schema
+      }
+    }
+  });
+  if (!s.ok()) return s.error();
+  return st;
+}
+
+Status ReplayTarget::create(const std::string& dsn, const projections::Schema& schema, const ReplayBound& bound,
+                            bool defer_indexes) {
+  const std::string& name = schema.options().schema;
+  return with_connection(dsn, "creating the replay schema " + quote_ident(name), [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    // Two replays into one new name: the second waits here, then fails on
+    // the existing schema below instead of interleaving DDL.
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + name);
+    if (tx.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1", name)[0].as<int>() > 0)
+      throw std::runtime_error("schema " + quote_ident(name) + " already exists");
+    for (const auto& sql : projections::ddl_statements(schema))
+      if (!defer_indexes || !is_secondary_index(sql)) tx.exec0(sql);
+    tx.exec0(fmt::format("CREATE TABLE {} (requested text NOT NULL, until_seq bigint NOT NULL, "
+                         "until_time timestamptz, indexes_deferred boolean NOT NULL, "
+                         "started_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz)",
+                         projections::qualified(schema, kReplayStateTable)));
+    tx.exec_params0(fmt::format("INSERT INTO {} (requested, until_seq, until_time, indexes_deferred) "
+                                "VALUES ($1, $2, CASE WHEN $3::bigint = 0 THEN NULL "
+                                "ELSE timestamptz 'epoch' + $3::bigint * interval '1 microsecond' END, $4)",
+                                projections::qualified(schema, kReplayStateTable)),
+                    bound.requested, static_cast<int64_t>(bound.until_seq), bound.until_time_us, defer_indexes);
+    tx.commit();
+  });
+}
+
+Status ReplayTarget::finish(const std::string& dsn, const projections::Schema& schema) {
+  const std::string& name = schema.options().schema;
+  return with_connection(dsn, "building the indexes of " + quote_ident(name), [&](pqxx::connection& c) {
+    // Index builds sort in maintenance_work_mem: more of it, fewer passes.
+    pqxx::nontransaction(c).exec0("SET maintenance_work_mem = '512MB'");
+    pqxx::work tx(c);
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + name);
+    for (const auto& sql : projections::ddl_statements(schema)) tx.exec0(sql);
+    tx.exec0(fmt::format("UPDATE {} SET completed_at = now() WHERE completed_at IS NULL",
+                         projections::qualified(schema, kReplayStateTable)));
+    tx.commit();
+  });
+}
+
+}  // namespace lh::storage
