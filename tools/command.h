@@ -13,6 +13,8 @@
 
 namespace lh::tools {
 
+inline constexpr const char* kVersion = "0.1.0";  // `ledgerhouse --version`, backup manifests
+
 // Options every command shares; flags override LEDGERHOUSE_* environment
 // variables, which override the defaults.
 struct GlobalOptions {
@@ -58,5 +60,6 @@ void register_projection(CLI::App& app, GlobalOptions& g);
 void register_run(CLI::App& app, GlobalOptions& g);
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
+void register_log_admin(CLI::App& app, GlobalOptions& g);  // backup, restore, verify
 
 }  // namespace lh::tools

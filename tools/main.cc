@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   GlobalOptions g;
   CLI::App app{"ledgerhouse: an event-sourced data warehouse for a multi-vendor marketplace.\n"
                "Events are appended to a durable LMDB log, then projected into PostgreSQL."};
-  app.set_version_flag("--version", "ledgerhouse 0.1.0");
+  app.set_version_flag("--version", std::string("ledgerhouse ") + kVersion);
   app.require_subcommand(1);
   app.option_defaults()->always_capture_default();
   app.add_option("-D,--data-dir", g.data_dir, "Directory of the event log")
@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   register_run(app, g);
   register_demo(app, g);
   register_kafka(app, g);
+  register_log_admin(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
