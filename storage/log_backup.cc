@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -235,6 +236,20 @@ Result<RestoreInfo> restore_log(const std::string& backup_dir, const std::string
                                src, report->problem_count, list)};
     }
     info.verify = std::move(*report);
+    // The manifest is informational, but one that disagrees with the data
+    // means the directory was tampered with or mixed up with another backup.
+    std::ifstream mf(src + "/manifest.json");
+    std::stringstream text;
+    text << mf.rdbuf();
+    const std::string m = text.str();
+    const size_t at = m.find("\"last_seq\":");
+    if (at != std::string::npos) {
+      const uint64_t said = std::strtoull(m.c_str() + at + 11, nullptr, 10);
+      if (said != info.verify.last_seq)
+        return Error{fmt::format("restore: {}/manifest.json says last seq {}, its data.mdb holds {}: not the "
+                                 "backup the manifest describes (nothing was changed)",
+                                 src, said, info.verify.last_seq)};
+    }
   }
   {
     // Mark the Kafka positions in one append (no events): they win over the
@@ -272,7 +287,11 @@ Result<RestoreInfo> restore_log(const std::string& backup_dir, const std::string
       info.moved_aside = aside;
     }
   }
-  if (::rename(tmp.path.c_str(), dst.c_str()) != 0) return sys_error("restore: rename to", dst);
+  if (::rename(tmp.path.c_str(), dst.c_str()) != 0) {
+    Error e = sys_error("restore: rename to", dst);
+    if (!info.moved_aside.empty()) e.message += "; the previous log is in " + info.moved_aside;
+    return e;
+  }
   tmp.path.clear();
   if (Status s = fsync_path(fs::path(dst).parent_path().string(), true); !s) return s.error();
   info.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -107,6 +107,10 @@ TEST(LogBackup, TakenWhileAnotherProcessIngestsIsAVerifiedPrefixThatReingestComp
   RunResult b = run_err({"-D", live, "backup", bk}, err);
   ASSERT_EQ(b.exit_code, 0) << err;
   EXPECT_NE(b.out.find("backup " + bk), std::string::npos) << b.out;
+  // verify is read-only and runs beside the writer: it sees one snapshot.
+  RunResult beside = run({"-D", live, "verify"});
+  EXPECT_EQ(beside.exit_code, 0) << beside.out;
+  EXPECT_NE(beside.out.find(": clean: seq 1.."), std::string::npos) << beside.out;
   RunResult ing = wait_for(ingest);
   ASSERT_EQ(ing.exit_code, 0) << slurp_file(d / "ingest.err");
 
@@ -282,7 +286,16 @@ TEST(LogBackup, BadInputsAreRefusedWithWhatAndWhere) {
   std::ofstream(d / "garbage/data.mdb") << std::string(100000, 'g');
   EXPECT_EQ(run_err({"-D", d / "r1", "restore", d / "garbage"}, err).exit_code, 1);
   EXPECT_NE(err.find("is not a valid backup"), std::string::npos) << err;
+  // A manifest that does not describe its data.mdb: a mixed-up directory.
+  fs::create_directories(d / "tampered");
+  fs::copy_file(d / "empty/data.mdb", d / "tampered/data.mdb");
+  std::ofstream(d / "tampered/manifest.json") << "{\"last_seq\": 7}\n";
+  EXPECT_EQ(run_err({"-D", d / "r1", "restore", d / "tampered"}, err).exit_code, 1);
+  EXPECT_NE(err.find("manifest.json says last seq 7, its data.mdb holds " + std::to_string(last_seq_of(live))),
+            std::string::npos) << err;
   EXPECT_FALSE(fs::exists(d / "r1"));
+  for (auto& e : fs::directory_iterator(d.path))  // no temporary left behind by the failures
+    EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
 
   // Into a live log: refused without --force; with it, the old log is moved aside intact.
   const uint64_t last = last_seq_of(live);
