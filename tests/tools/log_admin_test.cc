@@ -256,6 +256,30 @@ TEST(LogVerify, DamagedIndexesAndCountersAreNamedExactly) {
   EXPECT_NE(v.out.find("4 problems"), std::string::npos) << v.out;
 }
 
+TEST(LogVerify, AMissingRecordIsASeqGapAndItsIndexEntryPointsNowhere) {
+  MarkedLog m;
+  std::string id_of_10;
+  {
+    RawLog raw(m.dir, true);
+    char ten[8] = {0, 0, 0, 0, 0, 0, 0, 10};
+    MDB_val k{8, ten};
+    ASSERT_EQ(mdb_del(raw.txn, raw.dbi("events"), &k, nullptr), 0);
+    for (auto& [id, seq] : raw.all("event_ids"))
+      if (seq == std::string(ten, 8)) id_of_10 = id;
+    raw.commit();
+  }
+  ASSERT_FALSE(id_of_10.empty());
+  RunResult v = run({"-D", m.dir, "verify"});
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_NE(v.out.find("seq 11: seq gap: expected seq 10, found seq 11 (1 missing)"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("event_ids[" + id_of_10 + "]: points to seq 10, which is not in the log"), std::string::npos)
+      << v.out;
+  std::string err;
+  RunResult dump = run_err({"-D", m.dir, "log", "dump"}, err);
+  EXPECT_NE(dump.exit_code, 0);
+  EXPECT_NE(err.find("seq gap: expected 10, found 11"), std::string::npos) << err;
+}
+
 TEST(LogBackup, BadInputsAreRefusedWithWhatAndWhere) {
   TempDir d;
   const std::string file = d / "f.ndjson", live = d / "live";
