@@ -25,6 +25,11 @@ struct GlobalOptions {
   // libpq defaults and the PG* environment variables, as psql does.
   std::string pg_dsn;
   std::string schema = "dwh";                 // LEDGERHOUSE_SCHEMA: the warehouse schema
+  std::string log_format = "text";            // LEDGERHOUSE_LOG_FORMAT: text | json (tools/logging.h)
+  std::string config_file;                    // -c/--config, LEDGERHOUSE_CONFIG (tools/config.h)
+  // The warehouse model (SCD policies, holidays, alert threshold, shards):
+  // set by the configuration file's [warehouse] table; schema comes from `schema`.
+  projections::WarehouseOptions warehouse;
   int exit_code = 0;                          // set by a command's callback
 };
 
@@ -61,5 +66,6 @@ void register_run(CLI::App& app, GlobalOptions& g);
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
 void register_log_admin(CLI::App& app, GlobalOptions& g);  // backup, restore, verify
+void register_status(CLI::App& app, GlobalOptions& g);
 
 }  // namespace lh::tools

@@ -13,6 +13,7 @@
 #include "storage/kafka_source.h"
 #include "tools/command.h"
 #include "tools/kafka_source_args.h"
+#include "tools/logging.h"
 
 namespace lh::tools {
 namespace {
@@ -71,7 +72,7 @@ void run_ingest(const IngestArgs& a, GlobalOptions& g) {
   opts.batch_records = a.batch;
   opts.decoder.max_record_bytes = a.max_record_bytes;
   opts.stop = &g_stop;
-  opts.on_warning = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
+  opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   bool progress = progress_enabled(g);
 
   std::string json = "[";
@@ -139,7 +140,7 @@ void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& 
   storage::KafkaIngestOptions opts = kafka_ingest_options(a.kafka, a.max_record_bytes);
   opts.batch_records = a.batch;
   opts.stop = &g_stop;
-  opts.on_warning = [](const std::string& w) { std::fprintf(stderr, "%s\n", w.c_str()); };
+  opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   bool progress = progress_enabled(g);
   auto started = std::chrono::steady_clock::now();
   auto last_print = started;

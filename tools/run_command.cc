@@ -14,6 +14,7 @@
 #include "actors/projection_runner.h"
 #include "storage/ingest_pipeline.h"
 #include "storage/kafka_source.h"
+#include "tools/logging.h"
 
 namespace lh::tools {
 namespace {
@@ -32,7 +33,7 @@ std::string ingest_files(storage::EventLog& log, const std::vector<std::string>&
                          const GlobalOptions& g) {
   storage::IngestOptions opts;
   opts.stop = &g_stop;
-  opts.on_warning = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
+  opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   for (const auto& f : files) {
     auto r = storage::ingest_ndjson(log, f, opts);
     if (!r.ok()) return "ingesting " + f + ": " + r.error().message;
@@ -56,7 +57,7 @@ std::string ingest_kafka_topics(storage::EventLog& log, const RunArgs& a, const 
   storage::KafkaIngestOptions opts = kafka_ingest_options(k, size_t{1} << 20);
   opts.stop = &g_stop;
   const char* clear = progress_enabled(g) ? "\r\033[K" : "";
-  opts.on_warning = [clear](const std::string& w) { std::fprintf(stderr, "%s%s\n", clear, w.c_str()); };
+  opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   auto r = storage::ingest_kafka(log, opts);
   if (!r.ok()) return "kafka: " + r.error().message;
   if (!g.quiet) std::fprintf(stderr, "%s%s\n", clear, kafka_summary_line(opts, *r).c_str());
@@ -86,10 +87,9 @@ std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
                                                      const projections::Schema& schema) {
   storage::PgOptions po;
   po.dsn = g.pg_dsn;
-  const char* clear = progress_enabled(g) ? "\r\033[K" : "";
-  po.on_retry = [clear](const std::string& what, int attempt, int64_t delay_ms) {
-    std::fprintf(stderr, "%sPostgreSQL: %s (attempt %d, retrying in %lld ms)\n", clear, what.c_str(),
-                 attempt, static_cast<long long>(delay_ms));
+  po.on_retry = [](const std::string& what, int attempt, int64_t delay_ms) {
+    log_message(LogLevel::warn, fmt::format("PostgreSQL: {}; retrying in {} ms", what, delay_ms),
+        {{"attempt", std::to_string(attempt)}, {"retry_in_ms", std::to_string(delay_ms)}});
   };
   auto w = storage::PgWriter::connect(po, schema);
   if (!w.ok()) throw CommandError("connecting to PostgreSQL: " + w.error().message);
@@ -100,8 +100,6 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   check_kafka_args(a.kafka, "run");
   if (a.kafka.enabled() && !a.ingest.empty())
     throw CommandError("run: give either --ingest FILE or --kafka, not both", 2);
-  std::signal(SIGINT, on_run_stop_signal);
-  std::signal(SIGTERM, on_run_stop_signal);
   projections::Schema schema = warehouse_schema(g);
   auto writer = connect_warehouse(g, schema);
   auto cp = writer->checkpoint();
@@ -113,6 +111,10 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
                                    "rebuild it (ledgerhouse projection reset + run)",
                                    g.schema, cp->ddl_version, projections::Schema::kDdlVersion));
 
+  // Only now: a signal while connecting (retrying up to PgOptions::retry_for_s)
+  // ends the process at once, there is nothing in hand to commit.
+  std::signal(SIGINT, on_run_stop_signal);
+  std::signal(SIGTERM, on_run_stop_signal);
   // With --ingest or --kafka the source appends from a thread of this
   // process while the projection follows the log; --until-caught-up waits
   // for the source to end (files: their end; Kafka: every partition's end).
@@ -125,8 +127,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
     ingester = std::thread([&] {
       ingest_error = a.kafka.enabled() ? ingest_kafka_topics(*log, a, g) : ingest_files(*log, a.ingest, g);
       if (!ingest_error.empty()) {
-        std::fprintf(stderr, "%s%s: stopping the run\n", progress_enabled(g) ? "\r\033[K" : "",
-                     ingest_error.c_str());
+        log_message(LogLevel::error, ingest_error + "; stopping the run after the batch in hand");
         g_stop = true;  // a following run would never notice otherwise
       }
       appending = false;
@@ -167,9 +168,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
     last_print = now;
     if (progress) print_progress(p, rate);
   };
-  ro.on_notice = [&](const std::string& what) {
-    std::fprintf(stderr, "%s%s\n", progress ? "\r\033[K" : "", what.c_str());
-  };
+  ro.on_notice = [](const std::string& what) { log_message(LogLevel::info, what); };
   if (!g.quiet)
     std::fprintf(stderr, "projecting %s into schema %s from seq %llu (log head %llu)\n",
                  g.data_dir.c_str(), g.schema.c_str(),
