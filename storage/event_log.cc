@@ -23,50 +23,20 @@
 
 #include "events/json_encoder.h"
 #include "events/msgpack_codec.h"
+#include "storage/log_format.h"
 
 namespace lh::storage {
 namespace {
 
+using namespace log_format;  // the layout helpers shared with log_verify and log_backup
+
 constexpr uint64_t kLogFormat = 1;      // meta "format": layout of the sub-databases
-constexpr uint8_t kRecordFormat = 1;    // byte 4 of every stored record
-constexpr size_t kRecordHeader = 4 + 1 + 8;
 // A reader's chunk: bounded in records and bytes, so neither many small nor
 // a few huge records pin a snapshot (and old pages) for long.
 constexpr size_t kChunkRecords = 4096;
 constexpr size_t kChunkBytes = 4u << 20;
 // Doubling stops here: a map this large means something else is wrong.
 constexpr uint64_t kMaxMapBytes = 1ull << 44;
-
-// ---- fixed-width integers in keys (big-endian: LMDB compares bytes) and
-// ---- in records and meta values (little-endian)
-
-void put_be64(char* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xFF);
-}
-uint64_t get_be64(const void* data) {
-  auto p = static_cast<const unsigned char*>(data);
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
-void put_le(char* p, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i, v >>= 8) p[i] = static_cast<char>(v & 0xFF);
-}
-uint64_t get_le(const void* data, int bytes) {
-  auto p = static_cast<const unsigned char*>(data);
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-MDB_val val_of(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-std::string_view view_of(const MDB_val& v) {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
-
-Error mdb_error(std::string_view op, std::string_view call, int rc) {
-  return Error{fmt::format("{}: {}: {}", op, call, mdb_strerror(rc))};
-}
 
 // ---- meta: counters kept exact inside append's transaction, so stats() is O(1)
 
@@ -81,19 +51,6 @@ struct Counters {
 
 const std::string kMetaFormat = "format";
 
-// Meta keys of the counters, in a fixed order; values are u64/i64 LE.
-const std::vector<std::string>& counter_keys() {
-  static const std::vector<std::string> keys = [] {
-    std::vector<std::string> k;
-    k.push_back("count.unknown_type");
-    for (events::EventType t : events::kAllEventTypes) k.push_back("count." + std::string(to_string(t)));
-    for (const char* n : {"duplicates", "quarantined", "first_ingest_us", "last_ingest_us", "clock_us"})
-      k.emplace_back(n);
-    return k;
-  }();
-  return keys;
-}
-
 std::vector<uint64_t*> counter_slots(Counters& c) {
   std::vector<uint64_t*> s;
   for (auto& n : c.per_type) s.push_back(&n);
@@ -103,129 +60,6 @@ std::vector<uint64_t*> counter_slots(Counters& c) {
   s.push_back(reinterpret_cast<uint64_t*>(&c.last_ingest_us));
   s.push_back(reinterpret_cast<uint64_t*>(&c.clock_us));
   return s;
-}
-
-size_t type_index(events::EventType t) {
-  auto i = static_cast<size_t>(t);
-  return i >= 1 && i <= static_cast<size_t>(events::kEventTypeCount) ? i : 0;
-}
-
-// ---- msgpack for quarantine records and positions (cold paths)
-
-struct StringSink {
-  std::string* out;
-  void write(const char* p, size_t n) { out->append(p, n); }
-};
-
-bool bytes_of(const msgpack::object& o, std::string& out) {
-  if (o.type == msgpack::type::BIN) {
-    out.assign(o.via.bin.ptr, o.via.bin.size);
-  } else if (o.type == msgpack::type::STR) {
-    out.assign(o.via.str.ptr, o.via.str.size);
-  } else {
-    return false;
-  }
-  return true;
-}
-
-void pack_quarantine(const QuarantineRecord& q, int64_t at_us, std::string& out) {
-  out.clear();
-  StringSink sink{&out};
-  msgpack::packer<StringSink> pk(sink);
-  pk.pack_array(8);
-  pk.pack_bin(static_cast<uint32_t>(q.raw.size()));
-  pk.pack_bin_body(q.raw.data(), static_cast<uint32_t>(q.raw.size()));
-  pk.pack_uint8(static_cast<uint8_t>(q.code));
-  pk.pack_str(static_cast<uint32_t>(q.reason.size()));
-  pk.pack_str_body(q.reason.data(), static_cast<uint32_t>(q.reason.size()));
-  pk.pack_str(static_cast<uint32_t>(q.source.size()));
-  pk.pack_str_body(q.source.data(), static_cast<uint32_t>(q.source.size()));
-  pk.pack_uint64(q.line);
-  pk.pack_uint64(q.offset);
-  pk.pack_int64(at_us);
-  pk.pack_uint64(q.seq);
-}
-
-Result<QuarantineRecord> unpack_quarantine(std::string_view data, uint64_t qseq) {
-  const auto bad = [&](std::string_view why) {
-    return Error{fmt::format("quarantine qseq {}: {}", qseq, why)};
-  };
-  try {
-    msgpack::object_handle oh = msgpack::unpack(data.data(), data.size());
-    const msgpack::object& o = oh.get();
-    if (o.type != msgpack::type::ARRAY || o.via.array.size < 8) return bad("not an 8-element array");
-    const msgpack::object* f = o.via.array.ptr;
-    QuarantineRecord q;
-    if (!bytes_of(f[0], q.raw) || !bytes_of(f[2], q.reason) || !bytes_of(f[3], q.source))
-      return bad("raw, reason or source is not bytes");
-    q.code = static_cast<events::RejectCode>(f[1].as<uint8_t>());
-    q.line = f[4].as<uint64_t>();
-    q.offset = f[5].as<uint64_t>();
-    q.quarantined_at_us = f[6].as<int64_t>();
-    q.seq = f[7].as<uint64_t>();
-    q.qseq = qseq;
-    return q;
-  } catch (const std::exception& e) {
-    return bad(e.what());
-  }
-}
-
-void pack_position(const SourcePosition& p, std::string& out) {
-  out.clear();
-  StringSink sink{&out};
-  msgpack::packer<StringSink> pk(sink);
-  pk.pack_array(3);
-  pk.pack_uint64(p.offset);
-  pk.pack_uint64(p.line);
-  pk.pack_bin(static_cast<uint32_t>(p.fingerprint.size()));
-  pk.pack_bin_body(p.fingerprint.data(), static_cast<uint32_t>(p.fingerprint.size()));
-}
-
-std::optional<SourcePosition> unpack_position(std::string_view source, std::string_view data) {
-  try {
-    msgpack::object_handle oh = msgpack::unpack(data.data(), data.size());
-    const msgpack::object& o = oh.get();
-    if (o.type != msgpack::type::ARRAY || o.via.array.size < 3) return std::nullopt;
-    SourcePosition p;
-    p.source = std::string(source);
-    p.offset = o.via.array.ptr[0].as<uint64_t>();
-    p.line = o.via.array.ptr[1].as<uint64_t>();
-    if (!bytes_of(o.via.array.ptr[2], p.fingerprint)) return std::nullopt;
-    return p;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-// Owns an LMDB transaction: aborted unless released (to commit).
-class Txn {
- public:
-  Txn() = default;
-  ~Txn() {
-    if (txn_ != nullptr) mdb_txn_abort(txn_);
-  }
-  Txn(const Txn&) = delete;
-  Txn& operator=(const Txn&) = delete;
-  MDB_txn* get() const { return txn_; }
-  MDB_txn** out() { return &txn_; }
-  MDB_txn* release() { return std::exchange(txn_, nullptr); }
-
- private:
-  MDB_txn* txn_ = nullptr;
-};
-
-// The greatest key of `dbi` as a big-endian u64 (0 when empty).
-int last_u64_key(MDB_txn* txn, MDB_dbi dbi, uint64_t& out) {
-  MDB_cursor* cur = nullptr;
-  int rc = mdb_cursor_open(txn, dbi, &cur);
-  if (rc != 0) return rc;
-  MDB_val k, v;
-  rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-  mdb_cursor_close(cur);
-  out = 0;
-  if (rc == MDB_NOTFOUND) return 0;
-  if (rc == 0 && k.mv_size == 8) out = get_be64(k.mv_data);
-  return rc;
 }
 
 }  // namespace
@@ -687,6 +521,12 @@ Result<std::vector<QuarantineRecord>> EventLog::quarantine(uint64_t from_qseq, s
 }
 
 const std::string& EventLog::dir() const { return impl_->options.dir; }
+
+LogHandles log_handles(const EventLog& log) {
+  const EventLog::Impl& i = *log.impl_;
+  return LogHandles{i.env, i.events, i.event_ids, i.ingest_time, i.quarantine, i.positions, i.meta,
+                    &i.map_mu};
+}
 
 // ---------------------------------------------------------------------------
 

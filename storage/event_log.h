@@ -48,7 +48,9 @@ struct LogOptions {
 // absolute path, offset = bytes consumed, line = lines consumed, fingerprint
 // = a hash of the file's first bytes (so a different file at the same path is
 // noticed). For Kafka: source = "kafka:" + topic + "/" + partition, offset =
-// the next offset to read.
+// the next offset to read; fingerprint = kRestoredMark when `ledgerhouse
+// restore` wrote it (this position then wins over the group's committed
+// offset; the partition's next batch writes a plain position again).
 struct SourcePosition {
   std::string source;
   uint64_t offset = 0;
@@ -58,6 +60,8 @@ struct SourcePosition {
 
 // An event ready to append: decoded, with its msgpack payload already encoded
 // (encoding happens in the decoding thread, off the writer's path).
+inline constexpr std::string_view kRestoredMark = "restored";
+
 struct PendingEvent {
   std::string event_id;
   events::EventType type = events::EventType::vendor_registered;
@@ -110,6 +114,7 @@ struct LogStats {
 };
 
 class LogReader;
+struct LogHandles;  // storage/log_format.h: for the log's checker and backup
 
 // Threads: every const member may be called from any thread, concurrently
 // with append(). Readers (LogReader) may live in any thread but must be
@@ -156,6 +161,7 @@ class EventLog {
   explicit EventLog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   friend class LogReader;
+  friend LogHandles log_handles(const EventLog& log);
 };
 
 // Reads the log in seq order. Holds an LMDB read transaction only for a chunk

@@ -140,8 +140,17 @@ Status Consumer::open() {
 
 int64_t Consumer::start_offset(const std::string& topic, int32_t partition, int64_t committed) {
   int64_t start = RD_KAFKA_OFFSET_BEGINNING;
-  if (auto stored = log_.position(kafka_source_name(topic, partition)))
-    start = static_cast<int64_t>(stored->offset);
+  auto stored = log_.position(kafka_source_name(topic, partition));
+  if (stored) start = static_cast<int64_t>(stored->offset);
+  // A restored log's position wins: the group's offset ran ahead of the
+  // backup, and starting there would lose the events in between. The mark
+  // goes with the partition's next batch (a plain position is written).
+  if (stored && stored->fingerprint == kRestoredMark) {
+    if (committed > start)
+      warn(fmt::format("kafka: {}/{}: restored log: starting at its position {}, behind the group's "
+                       "offset {}", topic, partition, start, committed));
+    return start;
+  }
   if (committed >= 0 && committed > start) start = committed;
   return start;
 }

@@ -9,7 +9,9 @@
 //   neither, at the beginning. (The committed offset only runs ahead of the
 //   log when another member of the group consumed the partition into its own
 //   log; after a crash of this process it is never ahead, being committed
-//   after the log.)
+//   after the log.
+//   Exception: a position `restore` marked (kRestoredMark) is used as it is,
+//   since after a restore the group's offset is ahead of the log's.)
 // - Revocation: the batch in hand is committed to the log, then the group's
 //   offsets synchronously, before the partitions are given up.
 // - After each log commit the group's offsets are committed asynchronously,

@@ -13,6 +13,8 @@
 
 namespace lh::tools {
 
+inline constexpr const char* kVersion = "0.1.0";  // `ledgerhouse --version`, backup manifests
+
 // Options every command shares; flags override LEDGERHOUSE_* environment
 // variables, which override the defaults.
 struct GlobalOptions {
@@ -67,6 +69,7 @@ void register_run(CLI::App& app, GlobalOptions& g);
 void register_rebuild(CLI::App& app, GlobalOptions& g);  // tools/rebuild_command.cc
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
+void register_log_admin(CLI::App& app, GlobalOptions& g);  // backup, restore, verify
 void register_status(CLI::App& app, GlobalOptions& g);
 void register_replay(CLI::App& app, GlobalOptions& g);  // tools/replay_command.cc
 void register_drill(CLI::App& app, GlobalOptions& g);   // tools/drill_command.cc

@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "events/debezium.h"
 #include "events/json_encoder.h"
 #include "storage/ingest_pipeline.h"
 #include "storage/kafka_source.h"
 #include "tools/command.h"
+#include "tools/kafka_source_args.h"
 #include "tools/logging.h"
 
 namespace lh::tools {
@@ -32,14 +32,7 @@ struct IngestArgs {
   size_t batch = 10000;
   size_t max_record_bytes = 1 << 20;
   bool json = false;
-  // Kafka source.
-  std::string kafka;
-  std::vector<std::string> topics;
-  std::string group;
-  std::vector<std::string> kafka_config;
-  bool exit_at_end = false;
-  std::vector<std::string> cdc_topics;
-  std::string cdc_mapping;
+  KafkaSourceArgs kafka;  // --kafka ... (tools/kafka_source_args.h)
 };
 
 void print_progress(const storage::IngestProgress& p, double seconds, uint64_t file_size) {
@@ -57,14 +50,11 @@ void print_progress(const storage::IngestProgress& p, double seconds, uint64_t f
 void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& log);
 
 void run_ingest(const IngestArgs& a, GlobalOptions& g) {
-  if (a.kafka.empty() && a.files.empty())
+  if (!a.kafka.enabled() && a.files.empty())
     throw CommandError("ingest: give NDJSON files (or '-'), or --kafka BROKERS --topic T --group G", 2);
-  if (!a.kafka.empty() && !a.files.empty())
+  if (a.kafka.enabled() && !a.files.empty())
     throw CommandError("ingest: give either files or --kafka, not both", 2);
-  if (!a.kafka.empty() && ((a.topics.empty() && a.cdc_topics.empty()) || a.group.empty()))
-    throw CommandError("ingest --kafka needs --topic or --cdc-topic (at least one) and --group", 2);
-  if (!a.cdc_topics.empty() && a.cdc_mapping.empty())
-    throw CommandError("ingest --cdc-topic needs --cdc-mapping FILE (table -> event type and fields)", 2);
+  check_kafka_args(a.kafka, "ingest");
   storage::Durability d;
   if (a.durability == "sync")
     d = storage::Durability::sync;
@@ -76,7 +66,7 @@ void run_ingest(const IngestArgs& a, GlobalOptions& g) {
   auto log = open_log(g, /*read_only=*/false, d);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  if (!a.kafka.empty()) return run_kafka_ingest(a, g, *log);
+  if (a.kafka.enabled()) return run_kafka_ingest(a, g, *log);
 
   storage::IngestOptions opts;
   opts.batch_records = a.batch;
@@ -147,24 +137,7 @@ void run_ingest(const IngestArgs& a, GlobalOptions& g) {
 }
 
 void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& log) {
-  storage::KafkaIngestOptions opts;
-  opts.decoder.max_record_bytes = a.max_record_bytes;
-  opts.brokers = a.kafka;
-  opts.topics = a.topics;
-  if (!a.cdc_topics.empty()) {
-    auto mapping = events::CdcMapping::load(a.cdc_mapping);
-    if (!mapping.ok()) throw CommandError(mapping.error().message, 2);
-    auto cdc = std::make_shared<events::DebeziumDecoder>(std::move(*mapping), opts.decoder);
-    for (const auto& t : a.cdc_topics) {
-      opts.topics.push_back(t);
-      opts.topic_decoders[t] = storage::TopicDecoder{
-          [cdc](std::string_view v, events::Event& e, events::Rejection& why) { return cdc->decode(v, e, why); },
-          /*skip_tombstones=*/true};
-    }
-  }
-  opts.group = a.group;
-  opts.config = a.kafka_config;
-  opts.exit_at_end = a.exit_at_end;
+  storage::KafkaIngestOptions opts = kafka_ingest_options(a.kafka, a.max_record_bytes);
   opts.batch_records = a.batch;
   opts.stop = &g_stop;
   opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
@@ -183,7 +156,6 @@ void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& 
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!r.ok()) throw CommandError(r.error().message);
   const auto& t = r->totals;
-  double rate = r->seconds > 0 ? t.records / r->seconds : 0;
   if (a.json) {
     std::printf(
         "{\"source\":\"kafka\",\"records\":%llu,\"appended\":%llu,\"duplicates\":%llu,"
@@ -195,14 +167,7 @@ void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& 
         static_cast<unsigned long long>(t.last_seq), static_cast<unsigned long long>(r->assignments),
         r->stopped ? "true" : "false", r->seconds);
   } else {
-    std::fprintf(stderr,
-                 "kafka %s: %llu messages: %llu appended, %llu duplicates, %llu quarantined "
-                 "in %.2f s (%s messages/s)%s\n",
-                 fmt::format("{}", fmt::join(opts.topics, ",")).c_str(),
-                 static_cast<unsigned long long>(t.records), static_cast<unsigned long long>(t.appended),
-                 static_cast<unsigned long long>(t.duplicates),
-                 static_cast<unsigned long long>(t.quarantined), r->seconds,
-                 human_count(rate).c_str(), r->stopped ? " (stopped by signal)" : "");
+    std::fprintf(stderr, "%s\n", kafka_summary_line(opts, *r).c_str());
   }
   if (r->stopped) g.exit_code = 130;
 }
@@ -218,18 +183,8 @@ void register_ingest(CLI::App& app, GlobalOptions& g) {
       "position. Re-running on the same file resumes after the last committed batch and never\n"
       "appends an event twice (positions + event ids).");
   cmd->add_option("files", a->files, "NDJSON files to ingest, '-' for stdin");
-  cmd->add_option("--kafka", a->kafka, "Consume Kafka instead: bootstrap brokers (host:port,...)")
-      ->envname("LEDGERHOUSE_KAFKA");
-  cmd->add_option("--topic", a->topics, "Kafka topic to consume (repeatable)");
-  cmd->add_option("--group", a->group, "Kafka consumer group id");
-  cmd->add_option("--kafka-config", a->kafka_config,
-                  "librdkafka property key=value for the consumer (repeatable)");
-  cmd->add_flag("--exit-at-end", a->exit_at_end,
-                "Kafka: stop once every assigned partition is consumed to its end (like kcat -e)");
-  cmd->add_option("--cdc-topic", a->cdc_topics,
-                  "Kafka topic of Debezium change envelopes (repeatable; needs --cdc-mapping)");
-  cmd->add_option("--cdc-mapping", a->cdc_mapping,
-                  "JSON file: table -> event types and field mapping (see docs/kafka.md)");
+  add_kafka_options(cmd, a->kafka, /*exit_at_end_flag=*/true);
+  cmd->get_option("--kafka")->envname("LEDGERHOUSE_KAFKA");
   cmd->add_option("--durability", a->durability,
                   "sync: each batch is on disk before it is acknowledged; nosync: faster, a power "
                   "loss may lose the last batches (a process crash loses nothing)")

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   GlobalOptions g;
   CLI::App app{"ledgerhouse: an event-sourced data warehouse for a multi-vendor marketplace.\n"
                "Events are appended to a durable LMDB log, then projected into PostgreSQL."};
-  app.set_version_flag("--version", "ledgerhouse 0.1.0");
+  app.set_version_flag("--version", std::string("ledgerhouse ") + kVersion);
   app.require_subcommand(1);
   app.option_defaults()->always_capture_default();
   app.add_option("-D,--data-dir", g.data_dir, "Directory of the event log")
@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   register_kafka(app, g);
   register_status(app, g);
   register_config(app, g);
+  register_log_admin(app, g);
   app.parse_complete_callback([&g] { init_logging(g); });  // before the command runs
   register_replay(app, g);
   register_drill(app, g);

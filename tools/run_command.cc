@@ -1,4 +1,4 @@
-// `ledgerhouse run [--until-caught-up] [--batch-events N] [--ingest FILE...]`
+// `ledgerhouse run [--until-caught-up] [--batch-events N] [--ingest FILE... | --kafka BROKERS ...]`
 #include "tools/run_command.h"
 
 #include <unistd.h>
@@ -13,6 +13,7 @@
 
 #include "actors/projection_runner.h"
 #include "storage/ingest_pipeline.h"
+#include "storage/kafka_source.h"
 #include "tools/logging.h"
 #include "tools/projection_versions.h"
 
@@ -45,6 +46,22 @@ std::string ingest_files(storage::EventLog& log, const std::vector<std::string>&
                    static_cast<unsigned long long>(r->totals.quarantined));
     if (r->stopped) break;
   }
+  return "";
+}
+
+// Consumes Kafka into `log` (as `ingest --kafka`; with --until-caught-up,
+// every assigned partition to its end); the failure is returned. SIGINT and
+// SIGTERM: the batch in hand is committed, the group left.
+std::string ingest_kafka_topics(storage::EventLog& log, const RunArgs& a, const GlobalOptions& g) {
+  KafkaSourceArgs k = a.kafka;
+  k.exit_at_end = a.until_caught_up;
+  storage::KafkaIngestOptions opts = kafka_ingest_options(k, size_t{1} << 20);
+  opts.stop = &g_stop;
+  const char* clear = progress_enabled(g) ? "\r\033[K" : "";
+  opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
+  auto r = storage::ingest_kafka(log, opts);
+  if (!r.ok()) return "kafka: " + r.error().message;
+  if (!g.quiet) std::fprintf(stderr, "%s%s\n", clear, kafka_summary_line(opts, *r).c_str());
   return "";
 }
 
@@ -81,6 +98,9 @@ std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
 }
 
 void run_projection_command(const RunArgs& a, GlobalOptions& g) {
+  check_kafka_args(a.kafka, "run");
+  if (a.kafka.enabled() && !a.ingest.empty())
+    throw CommandError("run: give either --ingest FILE or --kafka, not both", 2);
   projections::Schema schema = warehouse_schema(g);
   auto writer = connect_warehouse(g, schema);
   auto cp0 = writer->checkpoint();
@@ -92,15 +112,17 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   // ends the process at once, there is nothing in hand to commit.
   std::signal(SIGINT, on_run_stop_signal);
   std::signal(SIGTERM, on_run_stop_signal);
-  // With --ingest the files are appended by a thread of this process while
-  // the projection follows the log; --until-caught-up waits for the ingest.
-  auto log = open_log(g, /*read_only=*/a.ingest.empty());
-  std::atomic<bool> appending{!a.ingest.empty()};
+  // With --ingest or --kafka the source appends from a thread of this
+  // process while the projection follows the log; --until-caught-up waits
+  // for the source to end (files: their end; Kafka: every partition's end).
+  const bool source = !a.ingest.empty() || a.kafka.enabled();
+  auto log = open_log(g, /*read_only=*/!source);
+  std::atomic<bool> appending{source};
   std::string ingest_error;
   std::thread ingester;
-  if (!a.ingest.empty())
+  if (source)
     ingester = std::thread([&] {
-      ingest_error = ingest_files(*log, a.ingest, g);
+      ingest_error = a.kafka.enabled() ? ingest_kafka_topics(*log, a, g) : ingest_files(*log, a.ingest, g);
       if (!ingest_error.empty()) {
         log_message(LogLevel::error, ingest_error + "; stopping the run after the batch in hand");
         g_stop = true;  // a following run would never notice otherwise
@@ -223,6 +245,7 @@ void register_run(CLI::App& app, GlobalOptions& g) {
       ->check(CLI::Range(1, 60000));
   cmd->add_option("--ingest", a->ingest,
                   "NDJSON files to ingest into the log (resumable, as `ingest`) while projecting");
+  add_kafka_options(cmd, a->kafka, /*exit_at_end_flag=*/false);
   cmd->callback([a, &g] { run_projection_command(*a, g); });
 }
 

@@ -9,6 +9,7 @@
 #include "projections/schema.h"
 #include "storage/pg_writer.h"
 #include "tools/command.h"
+#include "tools/kafka_source_args.h"
 
 namespace lh::tools {
 
@@ -19,6 +20,7 @@ struct RunArgs {
   size_t threads = 0;
   int poll_ms = 200;
   std::vector<std::string> ingest;  // NDJSON files to ingest first
+  KafkaSourceArgs kafka;            // or: consume Kafka into the log while projecting
 };
 
 // Connects to g.pg_dsn (retrying per PgOptions, retries reported on stderr).
