@@ -66,11 +66,13 @@ void print_progress(const actors::RunProgress& p, double rate) {
 }  // namespace
 
 std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
-                                                     const projections::Schema& schema) {
+                                                     const projections::Schema& schema,
+                                                     std::function<void()> on_retry) {
   storage::PgOptions po;
   po.dsn = g.pg_dsn;
   const char* clear = progress_enabled(g) ? "\r\033[K" : "";
-  po.on_retry = [clear](const std::string& what, int attempt, int64_t delay_ms) {
+  po.on_retry = [clear, on_retry](const std::string& what, int attempt, int64_t delay_ms) {
+    if (on_retry) on_retry();
     std::fprintf(stderr, "%sPostgreSQL: %s (attempt %d, retrying in %lld ms)\n", clear, what.c_str(),
                  attempt, static_cast<long long>(delay_ms));
   };
@@ -83,7 +85,8 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   std::signal(SIGINT, on_run_stop_signal);
   std::signal(SIGTERM, on_run_stop_signal);
   projections::Schema schema = warehouse_schema(g);
-  auto writer = connect_warehouse(g, schema);
+  RunInstruments instruments(a.metrics);  // metrics, /healthz, run history
+  auto writer = connect_warehouse(g, schema, [&instruments] { instruments.metrics().on_pg(false); });
   auto cp = writer->checkpoint();
   if (!cp.ok()) throw CommandError("reading the checkpoint: " + cp.error().message);
   if (!cp->initialized)
@@ -96,6 +99,11 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   // With --ingest the files are appended by a thread of this process while
   // the projection follows the log; --until-caught-up waits for the ingest.
   auto log = open_log(g, /*read_only=*/a.ingest.empty());
+  instruments.start(*log, g);
+  struct StopInstruments {  // before the log goes: the monitor reads it
+    RunInstruments& i;
+    ~StopInstruments() { i.stop(); }
+  } stop_instruments{instruments};
   std::atomic<bool> appending{!a.ingest.empty()};
   std::string ingest_error;
   std::thread ingester;
@@ -145,6 +153,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
     last_print = now;
     if (progress) print_progress(p, rate);
   };
+  instruments.wire(ro);
   ro.on_notice = [&](const std::string& what) {
     std::fprintf(stderr, "%s%s\n", progress ? "\r\033[K" : "", what.c_str());
   };
@@ -163,7 +172,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
       if (p.paused) return true;
     return false;
   };
-  auto r = actors::run_projection(*log, schema, std::move(sink), ro);
+  auto r = actors::run_projection(*log, schema, instruments.wrap(std::move(sink)), ro);
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!r.ok()) throw CommandError(r.error().message);
   if (ingester.joinable()) ingester.join();
@@ -204,6 +213,7 @@ void register_run(CLI::App& app, GlobalOptions& g) {
       ->check(CLI::Range(1, 60000));
   cmd->add_option("--ingest", a->ingest,
                   "NDJSON files to ingest into the log (resumable, as `ingest`) while projecting");
+  add_metrics_options(cmd, a->metrics);
   cmd->callback([a, &g] { run_projection_command(*a, g); });
 }
 

@@ -9,6 +9,7 @@
 #include "projections/schema.h"
 #include "storage/pg_writer.h"
 #include "tools/command.h"
+#include "tools/run_instruments.h"
 
 namespace lh::tools {
 
@@ -19,11 +20,14 @@ struct RunArgs {
   size_t threads = 0;
   int poll_ms = 200;
   std::vector<std::string> ingest;  // NDJSON files to ingest first
+  MetricsArgs metrics;              // --metrics, /healthz bounds, run history
 };
 
-// Connects to g.pg_dsn (retrying per PgOptions, retries reported on stderr).
+// Connects to g.pg_dsn (retrying per PgOptions, retries reported on stderr
+// and to `on_retry` when given, also for the writer's later retries).
 std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
-                                                     const projections::Schema& schema);
+                                                     const projections::Schema& schema,
+                                                     std::function<void()> on_retry = {});
 
 // Runs `run` with these arguments; throws CommandError on failure. A stop by
 // SIGINT/SIGTERM is a success (exit 0) once the batch in hand is applied.
