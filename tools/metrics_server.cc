@@ -1,6 +1,8 @@
 // MetricsServer (metrics_server.h) on cpp-httplib.
 #include "tools/metrics_server.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <thread>
 
@@ -53,6 +55,12 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const ListenAddress&
   auto impl = std::make_unique<Impl>();
   // Two workers: a scrape is cheap, and the machine's cores belong to the pipeline.
   impl->server.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
+  // second `run` on the same port would bind too and take half the scrapes.
+  impl->server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   impl->server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics.render(now_us()), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -46,6 +46,15 @@ void RunInstruments::start(const storage::EventLog& log, const GlobalOptions& g)
     if (!a.ok()) throw CommandError(a.error().message, 2);
     addr = *a;
   }
+  // The server first: a taken port must fail before the monitor reads the log.
+  if (addr) {
+    auto s = MetricsServer::start(*addr, metrics_);
+    if (!s.ok()) throw CommandError(s.error().message);
+    server_ = std::move(*s);
+    std::string host = addr->host.find(':') != std::string::npos ? "[" + addr->host + "]" : addr->host;
+    std::printf("metrics: listening on http://%s:%d/metrics\n", host.c_str(), server_->port());
+    std::fflush(stdout);
+  }
   MonitorOptions mo;
   mo.pg_dsn = g.pg_dsn;
   mo.data_dir = g.data_dir;
@@ -55,13 +64,6 @@ void RunInstruments::start(const storage::EventLog& log, const GlobalOptions& g)
     std::fprintf(stderr, "%swarning: %s\n", tty ? "\r\033[K" : "", w.c_str());
   };
   monitor_ = std::make_unique<RunMonitor>(log, metrics_, std::move(mo));
-  if (!addr) return;
-  auto s = MetricsServer::start(*addr, metrics_);
-  if (!s.ok()) throw CommandError(s.error().message);
-  server_ = std::move(*s);
-  std::string host = addr->host.find(':') != std::string::npos ? "[" + addr->host + "]" : addr->host;
-  std::printf("metrics: listening on http://%s:%d/metrics\n", host.c_str(), server_->port());
-  std::fflush(stdout);
 }
 
 void RunInstruments::wire(actors::RunnerOptions& ro) {

@@ -74,12 +74,19 @@ std::string_view phase_name(actors::RunProgress::Phase p) {
   return "unknown";
 }
 
+}  // namespace
+
 uint64_t lag_events(const RunSnapshot& s) {
   uint64_t head = s.have_log ? std::max(s.log.stats.last_seq, s.progress.head_seq) : s.progress.head_seq;
   return head > s.progress.applied_seq ? head - s.progress.applied_seq : 0;
 }
 
-}  // namespace
+double lag_seconds(const RunSnapshot& s, int64_t now) {
+  if (lag_events(s) == 0) return 0;
+  // Events the last sample did not see were appended after it: bounded by its age.
+  int64_t since = s.log.oldest_unapplied_seq != 0 ? s.log.oldest_unapplied_ingest_us : s.log.at_us;
+  return std::max(0.0, (now - since) / 1e6);
+}
 
 int64_t now_us() {
   timespec ts{};
@@ -200,9 +207,9 @@ Health RunMetrics::health_locked(int64_t now) const {
   if (s.progress.phase == actors::RunProgress::Phase::warmup)
     return {false, fmt::format("warming up: {} of {} events replayed into the owners",
                                s.progress.dispatched_seq, s.progress.start_seq)};
-  if (s.log.lag_seconds > opt_.max_lag_seconds)
-    return {false, fmt::format("lagging: {:.1f} s behind the log (bound {} s), {} events",
-                               s.log.lag_seconds, opt_.max_lag_seconds, lag_events(s))};
+  if (double lag = lag_seconds(s, now); lag > opt_.max_lag_seconds)
+    return {false, fmt::format("lagging: {:.1f} s behind the log (bound {} s), {} events", lag,
+                               opt_.max_lag_seconds, lag_events(s))};
   if (opt_.max_lag_events > 0 && lag_events(s) > opt_.max_lag_events)
     return {false, fmt::format("lagging: {} events behind the log (bound {})", lag_events(s),
                                opt_.max_lag_events)};
@@ -243,7 +250,7 @@ std::string RunMetrics::render(int64_t now) const {
   x.sample("ledgerhouse_projection_lag_events", double(lag_events(s)));
   x.family("ledgerhouse_projection_lag_seconds", "gauge",
            "Now minus the ingest time of the oldest unapplied event; 0 when caught up.");
-  x.sample("ledgerhouse_projection_lag_seconds", s.log.lag_seconds);
+  x.sample("ledgerhouse_projection_lag_seconds", lag_seconds(s, now));
   x.family("ledgerhouse_events_projected_total", "counter", "Events applied to PostgreSQL by this process.");
   uint64_t start = s.progress.start_seq;
   x.sample("ledgerhouse_events_projected_total",

@@ -29,8 +29,10 @@ struct MetricsOptions {
 // What the monitor samples from the log (and the lag it derives).
 struct LogSample {
   storage::LogStats stats;
-  double lag_seconds = 0;  // now - ingest time of the oldest unapplied event; 0 when caught up
-  int64_t at_us = 0;       // when sampled (wall clock)
+  // The oldest event not applied when sampled (0 = none) and its ingest time.
+  uint64_t oldest_unapplied_seq = 0;
+  int64_t oldest_unapplied_ingest_us = 0;
+  int64_t at_us = 0;  // when sampled (wall clock)
 };
 
 // A copy of the run's state, for the history file and the monitor.
@@ -42,6 +44,13 @@ struct RunSnapshot {
   bool pg_up = false;
   int64_t pg_seen_us = 0;  // last time PostgreSQL answered (apply or probe)
 };
+
+// Events waiting to be applied, by the freshest head seq known.
+uint64_t lag_events(const RunSnapshot& s);
+// now - ingest time of the oldest unapplied event; 0 when caught up. Between
+// samples the oldest event may have been applied already: the figure is then
+// an overestimate by at most the sampling interval, never an underestimate.
+double lag_seconds(const RunSnapshot& s, int64_t now_us);
 
 struct Health {
   bool ready = false;

@@ -74,7 +74,10 @@ void RunMonitor::sample_log() {
   if (applied < st->last_seq) {
     auto reader = log_.reader(applied + 1);
     auto e = reader->next();
-    if (e.ok() && e->has_value()) s.lag_seconds = std::max(0.0, (s.at_us - (*e)->ingest_time_us) / 1e6);
+    if (e.ok() && e->has_value()) {
+      s.oldest_unapplied_seq = (*e)->seq;
+      s.oldest_unapplied_ingest_us = (*e)->ingest_time_us;
+    }
   }
   metrics_.on_log_sample(s);
 }
@@ -98,7 +101,7 @@ void RunMonitor::write_history() {
   h.applied_seq = s.progress.applied_seq;
   h.head_seq = std::max(s.progress.head_seq, s.log.stats.last_seq);
   h.lag_events = h.head_seq > h.applied_seq ? h.head_seq - h.applied_seq : 0;
-  h.lag_seconds = s.log.lag_seconds;
+  h.lag_seconds = lag_seconds(s, now_us());
   h.pg_up = s.pg_up;
   if (last_t_ > 0 && h.t > last_t_ && h.applied_seq >= last_applied_)
     h.events_per_s = (h.applied_seq - last_applied_) / (h.t - last_t_);
