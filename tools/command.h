@@ -58,5 +58,6 @@ void register_projection(CLI::App& app, GlobalOptions& g);
 void register_run(CLI::App& app, GlobalOptions& g);
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
+void register_report(CLI::App& app, GlobalOptions& g);  // tools/report_command.cc
 
 }  // namespace lh::tools

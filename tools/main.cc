@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   register_run(app, g);
   register_demo(app, g);
   register_kafka(app, g);
+  register_report(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
