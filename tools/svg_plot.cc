@@ -11,7 +11,7 @@ namespace lh::tools {
 namespace {
 
 constexpr double kWidth = 720, kHeight = 300;
-constexpr double kLeft = 70, kRight = 20, kTop = 36, kBottom = 40;
+constexpr double kLeft = 70, kRight = 40, kTop = 36, kBottom = 40;
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
 
 std::string time_label(double unix_s) {
@@ -122,7 +122,7 @@ std::string render_svg(const LineChart& c) {
                          html_escape(c.y_unit));
     out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" "
                        "font-size=\"12\">{}</text></g>\n",
-                       kLeft + pw - 160, 10 + 14 * si, color, kLeft + pw - 145, 19 + 14 * si, html_escape(s.name));
+                       kLeft + pw - 250, 10 + 14 * si, color, kLeft + pw - 235, 19 + 14 * si, html_escape(s.name));
   }
   return out + "</svg>\n";
 }
