@@ -86,6 +86,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   std::signal(SIGTERM, on_run_stop_signal);
   projections::Schema schema = warehouse_schema(g);
   RunInstruments instruments(a.metrics);  // metrics, /healthz, run history
+  instruments.serve();
   auto writer = connect_warehouse(g, schema, [&instruments] { instruments.metrics().on_pg(false); });
   auto cp = writer->checkpoint();
   if (!cp.ok()) throw CommandError("reading the checkpoint: " + cp.error().message);
@@ -99,7 +100,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   // With --ingest the files are appended by a thread of this process while
   // the projection follows the log; --until-caught-up waits for the ingest.
   auto log = open_log(g, /*read_only=*/a.ingest.empty());
-  instruments.start(*log, g);
+  instruments.monitor(*log, g);
   struct StopInstruments {  // before the log goes: the monitor reads it
     RunInstruments& i;
     ~StopInstruments() { i.stop(); }

@@ -39,22 +39,19 @@ void RunInstruments::stop() {
   monitor_.reset();
 }
 
-void RunInstruments::start(const storage::EventLog& log, const GlobalOptions& g) {
-  std::optional<ListenAddress> addr;
-  if (!args_.addr.empty()) {
-    auto a = parse_listen_address(args_.addr);
-    if (!a.ok()) throw CommandError(a.error().message, 2);
-    addr = *a;
-  }
-  // The server first: a taken port must fail before the monitor reads the log.
-  if (addr) {
-    auto s = MetricsServer::start(*addr, metrics_);
-    if (!s.ok()) throw CommandError(s.error().message);
-    server_ = std::move(*s);
-    std::string host = addr->host.find(':') != std::string::npos ? "[" + addr->host + "]" : addr->host;
-    std::printf("metrics: listening on http://%s:%d/metrics\n", host.c_str(), server_->port());
-    std::fflush(stdout);
-  }
+void RunInstruments::serve() {
+  if (args_.addr.empty()) return;
+  auto addr = parse_listen_address(args_.addr);
+  if (!addr.ok()) throw CommandError(addr.error().message, 2);
+  auto s = MetricsServer::start(*addr, metrics_);
+  if (!s.ok()) throw CommandError(s.error().message);
+  server_ = std::move(*s);
+  std::string host = addr->host.find(':') != std::string::npos ? "[" + addr->host + "]" : addr->host;
+  std::printf("metrics: listening on http://%s:%d/metrics\n", host.c_str(), server_->port());
+  std::fflush(stdout);
+}
+
+void RunInstruments::monitor(const storage::EventLog& log, const GlobalOptions& g) {
   MonitorOptions mo;
   mo.pg_dsn = g.pg_dsn;
   mo.data_dir = g.data_dir;

@@ -36,10 +36,13 @@ class RunInstruments {
   void stop();
 
   RunMetrics& metrics() { return metrics_; }
-  // Starts the monitor and, with --metrics, the server; prints the address
-  // on stdout ("metrics: listening on http://HOST:PORT/metrics"). Throws
-  // CommandError when the address is bad or taken.
-  void start(const storage::EventLog& log, const GlobalOptions& g);
+  // With --metrics, starts the server and prints its address on stdout
+  // ("metrics: listening on http://HOST:PORT/metrics"); throws CommandError
+  // when the address is bad or taken. Called before connecting to
+  // PostgreSQL, so a run stuck retrying the connection is visible.
+  void serve();
+  // Starts the monitor thread on the log.
+  void monitor(const storage::EventLog& log, const GlobalOptions& g);
   // Chains the metrics into the runner's callbacks and times the sink.
   void wire(actors::RunnerOptions& ro);
   actors::ProjectionSink wrap(actors::ProjectionSink sink);

@@ -198,7 +198,9 @@ Health RunMetrics::health(int64_t now) const {
 
 Health RunMetrics::health_locked(int64_t now) const {
   const RunSnapshot& s = snap_;
-  if (!s.have_progress || !s.have_log) return {false, "starting: no progress sampled yet"};
+  if (!s.have_progress || !s.have_log)
+    return {false, pg_errors_ > 0 && !s.pg_up ? "starting: PostgreSQL unreachable at the last attempt"
+                                              : "starting: no progress sampled yet"};
   if (!s.pg_up) return {false, "PostgreSQL unreachable at the last attempt"};
   double pg_age = (now - s.pg_seen_us) / 1e6;
   if (pg_age > opt_.pg_stale_seconds)

@@ -310,6 +310,26 @@ TEST_F(Metrics, ABadOrTakenAddressIsAClearError) {
   EXPECT_NE(msg.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos) << msg;
 }
 
+TEST_F(Metrics, HealthzSaysSoWhileTheRunCannotReachPostgres) {
+  // The endpoint is up before the first connection: a run stuck retrying is visible.
+  std::string out = *dir_ / "run4.out";
+  pid_t pid = spawn({"-q", "-D", *dir_ / "log4", "--pg", "host=" + *dir_ / "no-server" + " user=postgres",
+                     "--schema", "m4", "run", "--metrics", "127.0.0.1:0"},
+                    out, *dir_ / "run4.err");
+  int port = wait_for_port(out);
+  ASSERT_NE(port, 0);
+  Http h;
+  EXPECT_TRUE(eventually([&] {
+    h = http_get(port, "/healthz");
+    return h.status == 503 && h.body.find("PostgreSQL unreachable") != std::string::npos;
+  }, 20s)) << h.status << " " << h.body;
+  PromText p = scrape(port);
+  EXPECT_EQ(p.value("ledgerhouse_postgres_up"), 0);
+  EXPECT_GT(p.value("ledgerhouse_postgres_errors_total"), 0);
+  ::kill(pid, SIGKILL);  // it would retry for --pg's 10 minutes
+  wait_for(pid);
+}
+
 TEST(MetricsAddress, AcceptsWhatExportersAccept) {
   auto a = tools::parse_listen_address(":9187");
   ASSERT_TRUE(a.ok());
