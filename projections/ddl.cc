@@ -16,6 +16,8 @@ std::string create_table(const Schema& s, const TableSpec& t) {
   std::string sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (", qualified(s, t.name));
   for (const auto& c : t.columns)
     sql += fmt::format("{} {}{}, ", quote_ident(c.name), sql_type(c.type), c.nullable ? "" : " NOT NULL");
+  for (const auto& g : t.generated)
+    sql += fmt::format("{} {} GENERATED ALWAYS AS ({}) STORED, ", quote_ident(g.name), sql_type(g.type), g.expression);
   // Upserted rows are updated in place (status changes, counters): free
   // room in each page lets PostgreSQL make those HOT updates (no index
   // entries, when no indexed column changes). Insert-only tables pack full.

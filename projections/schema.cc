@@ -130,6 +130,8 @@ Result<Schema> Schema::make(const WarehouseOptions& options) {
                 col("amount", ColType::numeric, false), col("freight", ColType::numeric),
                 col("currency", ColType::text, false), col("status", ColType::text, false),
                 col("status_time", ColType::timestamptz), col("status_seq", ColType::bigint)};
+  if (options.test_orders_v2)
+    ol.generated.push_back({"gross_amount", ColType::numeric, "amount + coalesce(freight, 0)"});
   ol.key_columns = 3;
   ol.vendor_column = "vendor_id";
   ol.sk_refs = {{Dim::customer, "customer_sk", "customer_id", "order_time"},
@@ -225,7 +227,7 @@ Result<Schema> Schema::make(const WarehouseOptions& options) {
 
   s.projections_ = {
       {"dimensions", 1, {Table::dim_vendor, Table::dim_customer, Table::dim_product}},
-      {"orders", 1, {Table::fact_order_line, Table::fact_order}},
+      {"orders", options.test_orders_v2 ? 2 : 1, {Table::fact_order_line, Table::fact_order}},
       {"clickstream", 1, {Table::fact_clickstream, Table::agg_pageviews_5m, Table::alert_high_latency}},
       {"stock", 1, {Table::fact_stock}},
       {"vendor_performance", 1, {Table::fact_vendor_performance}},

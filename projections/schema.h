@@ -61,6 +61,14 @@ struct SkRef {
   std::string time_column;
 };
 
+// A column PostgreSQL computes (GENERATED ALWAYS AS (expression) STORED):
+// not part of the COPY order, never written by the writer.
+struct GeneratedColumn {
+  std::string name;
+  ColType type;
+  std::string expression;  // SQL over the table's columns
+};
+
 struct TableSpec {
   Table id;
   std::string name;             // unqualified; the schema name is an option
@@ -74,6 +82,7 @@ struct TableSpec {
   // straight into the table. Otherwise rows are upserted by key.
   bool insert_only = false;
   std::vector<SkRef> sk_refs;
+  std::vector<GeneratedColumn> generated;  // after `columns` in the table
   std::optional<size_t> column_index(std::string_view name) const;
 };
 
@@ -100,6 +109,10 @@ struct WarehouseOptions {
   std::vector<std::string> holidays;           // "YYYY-MM-DD", for dim_date.is_holiday
   int date_from_year = 2015, date_to_year = 2035;  // dim_date range
   int customer_shards = 4, product_shards = 4, order_shards = 2, traffic_shards = 2;
+  // TEST ONLY (docs/rebuild.md): projection `orders` at version 2, whose
+  // fact_order_line gains gross_amount = amount + freight (a generated
+  // column). Lets tests rebuild a real schema change; never set in production.
+  bool test_orders_v2 = false;
 };
 
 class Schema {

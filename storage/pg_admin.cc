@@ -79,6 +79,8 @@ Result<Checkpoint> PgWriter::checkpoint() {
     pqxx::work tx(c);
     if (!w.initialized(tx)) return Status::Ok();
     cp.initialized = true;
+    cp.schema_oid = tx.exec_params1("SELECT oid FROM pg_namespace WHERE nspname = $1",
+                                    w.schema.options().schema)[0].as<uint32_t>();
     auto rows = tx.exec(fmt::format("SELECT projection, version, last_seq, paused, ddl_version FROM {} ORDER BY projection",
                                     w.q(projections::kCheckpointTable)));
     for (const auto& r : rows) {

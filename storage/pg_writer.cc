@@ -71,8 +71,9 @@ void create_staging(PgWriter::Impl& w, pqxx::work& tx) {
   w.step = "creating the temporary staging tables";
   for (const auto& t : w.schema.tables()) {
     if (!t.insert_only)
-      tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (LIKE {}) ON COMMIT DELETE ROWS",
-                           stage_name(t, "up"), w.q(t.name)));
+      // The written columns only: generated ones (schema.h) are computed.
+      tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS AS SELECT {} FROM {} WITH NO DATA",
+                           stage_name(t, "up"), projections::column_list(t), w.q(t.name)));
     tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS AS SELECT {} FROM {} WITH NO DATA",
                          stage_name(t, "del"), projections::key_list(t), w.q(t.name)));
   }
@@ -105,8 +106,8 @@ std::string merge_sql(PgWriter::Impl& w, const TableSpec& t) {
   std::string action = set.empty() ? "NOTHING"
                                    : fmt::format("UPDATE SET {} WHERE ROW({}) IS DISTINCT FROM ROW({})", set,
                                                  mine, theirs);
-  return fmt::format("INSERT INTO {} AS t SELECT * FROM {} ON CONFLICT ({}) DO {}", w.q(t.name),
-                     stage_name(t, "up"), projections::key_list(t), action);
+  return fmt::format("INSERT INTO {} AS t ({}) SELECT * FROM {} ON CONFLICT ({}) DO {}", w.q(t.name),
+                     projections::column_list(t), stage_name(t, "up"), projections::key_list(t), action);
 }
 
 // Splits repoints into waves applied one after the other: a repoint joins
@@ -319,6 +320,14 @@ Result<std::unique_ptr<PgWriter>> PgWriter::connect(const PgOptions& options, co
   return std::unique_ptr<PgWriter>(new PgWriter(std::move(impl)));
 }
 
+std::string apply_lock_key(const std::string& schema) { return "ledgerhouse apply " + schema; }
+
+void PgWriter::expect_schema(uint32_t oid) {
+  impl_->expected_oid = oid;
+  impl_->swapped = false;
+}
+bool PgWriter::schema_swapped() const { return impl_->swapped; }
+
 PgWriter::PgWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PgWriter::~PgWriter() = default;
 
@@ -335,6 +344,22 @@ Status PgWriter::apply(const std::vector<const RowBatch*>& batches) {
   Impl& w = *impl_;
   return w.run([&](pqxx::connection& c, int attempt) -> Status {
     pqxx::work tx(c);
+    // A rebuild's swap takes this lock exclusively: it waits for this
+    // transaction, and this one waits for the swap. Then the schema's OID
+    // says whether the name still means the schema this writer started on.
+    w.step = "taking the apply lock";
+    tx.exec_params("SELECT pg_advisory_xact_lock_shared(hashtext($1))", apply_lock_key(w.schema.options().schema));
+    if (w.expected_oid != 0) {
+      w.step = "checking the schema's identity";
+      auto oid = tx.exec_params1("SELECT coalesce((SELECT oid FROM pg_namespace WHERE nspname = $1), 0)",
+                                 w.schema.options().schema)[0].as<uint32_t>();
+      if (oid != w.expected_oid) {
+        w.swapped = true;
+        return Error{fmt::format("warehouse schema {} ({}) was swapped by `ledgerhouse rebuild` (or --rollback) "
+                                 "since this writer read its checkpoint; nothing written",
+                                 quote_ident(w.schema.options().schema), w.where)};
+      }
+    }
     if (!w.initialized(tx))
       return Error{fmt::format("warehouse schema {} in PostgreSQL ({}) is not initialized: run `ledgerhouse init-db`",
                                quote_ident(w.schema.options().schema), w.where)};

@@ -50,7 +50,14 @@ struct Checkpoint {
   uint64_t last_seq = 0;     // min over the projections (they move together)
   std::vector<ProjectionState> projections;
   std::vector<uint64_t> skips;  // seqs recorded by `projection skip`, ascending
+  // pg_namespace OID of the schema when read: `rebuild` swaps schemas by
+  // renaming, so the same name then means another OID (docs/rebuild.md).
+  uint32_t schema_oid = 0;
 };
+
+// The advisory lock apply() takes shared in every transaction and a schema
+// swap (storage/pg_swap.h) takes exclusively: pg_advisory_xact_lock*(hashtext(key)).
+std::string apply_lock_key(const std::string& schema);
 
 class PgWriter {
  public:
@@ -69,6 +76,13 @@ class PgWriter {
   // transaction. A batch whose after_seq does not match is an Error and
   // nothing is written (the caller is out of step with the warehouse).
   Status apply(const std::vector<const projections::RowBatch*>& batches);
+
+  // Makes apply() refuse (an Error, nothing written, schema_swapped() true)
+  // once the schema's name no longer means the schema of OID `oid`
+  // (Checkpoint::schema_oid): a rebuild or rollback swapped it, and rows
+  // produced for the old one must not land in the new one. 0: no check.
+  void expect_schema(uint32_t oid);
+  bool schema_swapped() const;
 
   // Projection control (`ledgerhouse projection ...`).
   Status set_paused(const std::string& projection, bool paused);

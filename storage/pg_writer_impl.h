@@ -23,6 +23,8 @@ struct PgWriter::Impl {
   // What the statement being run does ("merging upserts into dwh.fact_stock"),
   // so an SQL error names the table.
   std::string step;
+  uint32_t expected_oid = 0;  // expect_schema(); 0: apply() does not check
+  bool swapped = false;       // apply() found the schema swapped
 
   Impl(PgOptions o, projections::Schema s) : options(std::move(o)), schema(std::move(s)) {}
 

@@ -37,10 +37,11 @@ std::string human_bytes(double n) {
 }
 
 projections::Schema warehouse_schema(const GlobalOptions& g) {
-  projections::WarehouseOptions wo;
+  projections::WarehouseOptions wo = g.warehouse;
   wo.schema = g.schema;
+  wo.test_orders_v2 = g.test_orders_v2;
   auto schema = projections::Schema::make(wo);
-  if (!schema.ok()) throw CommandError("--schema: " + schema.error().message, 2);
+  if (!schema.ok()) throw CommandError("warehouse options: " + schema.error().message, 2);
   return std::move(*schema);
 }
 

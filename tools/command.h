@@ -23,6 +23,14 @@ struct GlobalOptions {
   // libpq defaults and the PG* environment variables, as psql does.
   std::string pg_dsn;
   std::string schema = "dwh";                 // LEDGERHOUSE_SCHEMA: the warehouse schema
+  std::string log_format = "text";            // LEDGERHOUSE_LOG_FORMAT: text | json (tools/logging.h)
+  std::string config_file;                    // -c/--config, LEDGERHOUSE_CONFIG (tools/config.h)
+  // The warehouse model (SCD policies, holidays, alert threshold, shards):
+  // set by the configuration file's [warehouse] table; schema comes from `schema`.
+  projections::WarehouseOptions warehouse;
+  // TEST ONLY (hidden --test-orders-v2, LEDGERHOUSE_TEST_ORDERS_V2): the
+  // code's projection `orders` is version 2 (WarehouseOptions::test_orders_v2).
+  bool test_orders_v2 = false;
   int exit_code = 0;                          // set by a command's callback
 };
 
@@ -56,8 +64,10 @@ void register_init_db(CLI::App& app, GlobalOptions& g);
 void register_grant_vendor(CLI::App& app, GlobalOptions& g);
 void register_projection(CLI::App& app, GlobalOptions& g);
 void register_run(CLI::App& app, GlobalOptions& g);
+void register_rebuild(CLI::App& app, GlobalOptions& g);  // tools/rebuild_command.cc
 void register_demo(CLI::App& app, GlobalOptions& g);
 void register_kafka(CLI::App& app, GlobalOptions& g);  // mock-kafka, produce
+void register_status(CLI::App& app, GlobalOptions& g);
 void register_report(CLI::App& app, GlobalOptions& g);  // tools/report_command.cc
 
 }  // namespace lh::tools

@@ -13,6 +13,7 @@
 #include "storage/ingest_pipeline.h"
 #include "storage/kafka_source.h"
 #include "tools/command.h"
+#include "tools/logging.h"
 
 namespace lh::tools {
 namespace {
@@ -81,7 +82,7 @@ void run_ingest(const IngestArgs& a, GlobalOptions& g) {
   opts.batch_records = a.batch;
   opts.decoder.max_record_bytes = a.max_record_bytes;
   opts.stop = &g_stop;
-  opts.on_warning = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
+  opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   bool progress = progress_enabled(g);
 
   std::string json = "[";
@@ -166,7 +167,7 @@ void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& 
   opts.exit_at_end = a.exit_at_end;
   opts.batch_records = a.batch;
   opts.stop = &g_stop;
-  opts.on_warning = [](const std::string& w) { std::fprintf(stderr, "%s\n", w.c_str()); };
+  opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   bool progress = progress_enabled(g);
   auto started = std::chrono::steady_clock::now();
   auto last_print = started;

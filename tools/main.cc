@@ -3,6 +3,8 @@
 #include <cstdlib>
 
 #include "tools/command.h"
+#include "tools/config.h"
+#include "tools/logging.h"
 
 int main(int argc, char** argv) {
   using namespace lh::tools;
@@ -20,7 +22,12 @@ int main(int argc, char** argv) {
                  "PostgreSQL connection string or URI (libpq); default: PG* environment variables")
       ->envname("LEDGERHOUSE_PG");
   app.add_option("--schema", g.schema, "Warehouse schema in PostgreSQL")->envname("LEDGERHOUSE_SCHEMA");
+  app.add_option("--log-format", g.log_format, "Messages on stderr: text, or json (one object per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->envname("LEDGERHOUSE_LOG_FORMAT");
   app.add_flag("-q,--quiet", g.quiet, "No progress lines");
+  // Hidden (no group): a test-only projection version, docs/rebuild.md.
+  app.add_flag("--test-orders-v2", g.test_orders_v2)->envname("LEDGERHOUSE_TEST_ORDERS_V2")->group("");
   register_generate(app, g);
   register_ingest(app, g);
   register_log(app, g);
@@ -29,15 +36,23 @@ int main(int argc, char** argv) {
   register_grant_vendor(app, g);
   register_projection(app, g);
   register_run(app, g);
+  register_rebuild(app, g);
   register_demo(app, g);
   register_kafka(app, g);
+  register_status(app, g);
   register_report(app, g);
+  register_config(app, g);
+  app.parse_complete_callback([&g] { init_logging(g); });  // before the command runs
   try {
+    setup_config(app, g, argc, argv);  // after every register_*: it maps the file onto their options
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const CommandError& e) {
-    std::fprintf(stderr, "ledgerhouse: %s\n", e.what());
+    if (g.log_format == "json")
+      log_message(LogLevel::error, e.what(), {{"exit_code", std::to_string(e.code)}});
+    else
+      std::fprintf(stderr, "ledgerhouse: %s\n", e.what());
     return e.code;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ledgerhouse: internal error: %s\n", e.what());

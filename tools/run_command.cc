@@ -13,6 +13,8 @@
 
 #include "actors/projection_runner.h"
 #include "storage/ingest_pipeline.h"
+#include "tools/logging.h"
+#include "tools/projection_versions.h"
 
 namespace lh::tools {
 namespace {
@@ -31,7 +33,7 @@ std::string ingest_files(storage::EventLog& log, const std::vector<std::string>&
                          const GlobalOptions& g) {
   storage::IngestOptions opts;
   opts.stop = &g_stop;
-  opts.on_warning = [](const std::string& w) { std::fprintf(stderr, "warning: %s\n", w.c_str()); };
+  opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   for (const auto& f : files) {
     auto r = storage::ingest_ndjson(log, f, opts);
     if (!r.ok()) return "ingesting " + f + ": " + r.error().message;
@@ -70,11 +72,10 @@ std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
                                                      std::function<void()> on_retry) {
   storage::PgOptions po;
   po.dsn = g.pg_dsn;
-  const char* clear = progress_enabled(g) ? "\r\033[K" : "";
-  po.on_retry = [clear, on_retry](const std::string& what, int attempt, int64_t delay_ms) {
+  po.on_retry = [on_retry](const std::string& what, int attempt, int64_t delay_ms) {
     if (on_retry) on_retry();
-    std::fprintf(stderr, "%sPostgreSQL: %s (attempt %d, retrying in %lld ms)\n", clear, what.c_str(),
-                 attempt, static_cast<long long>(delay_ms));
+    log_message(LogLevel::warn, fmt::format("PostgreSQL: {}; retrying in {} ms", what, delay_ms),
+        {{"attempt", std::to_string(attempt)}, {"retry_in_ms", std::to_string(delay_ms)}});
   };
   auto w = storage::PgWriter::connect(po, schema);
   if (!w.ok()) throw CommandError("connecting to PostgreSQL: " + w.error().message);
@@ -82,21 +83,20 @@ std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
 }
 
 void run_projection_command(const RunArgs& a, GlobalOptions& g) {
-  std::signal(SIGINT, on_run_stop_signal);
-  std::signal(SIGTERM, on_run_stop_signal);
   projections::Schema schema = warehouse_schema(g);
   RunInstruments instruments(a.metrics);  // metrics, /healthz, run history
   instruments.serve();
-  auto writer = connect_warehouse(g, schema, [&instruments] { instruments.metrics().on_pg(false); });
-  auto cp = writer->checkpoint();
-  if (!cp.ok()) throw CommandError("reading the checkpoint: " + cp.error().message);
-  if (!cp->initialized)
+  auto pg_failed = [&instruments] { instruments.metrics().on_pg(false); };
+  auto writer = connect_warehouse(g, schema, pg_failed);
+  auto cp0 = writer->checkpoint();
+  if (!cp0.ok()) throw CommandError("reading the checkpoint: " + cp0.error().message);
+  if (!cp0->initialized)
     throw CommandError("schema '" + g.schema + "' is not initialized: run `ledgerhouse init-db` first");
-  if (cp->ddl_version != projections::Schema::kDdlVersion)
-    throw CommandError(fmt::format("schema '{}' has DDL version {}, this ledgerhouse expects {}: "
-                                   "rebuild it (ledgerhouse projection reset + run)",
-                                   g.schema, cp->ddl_version, projections::Schema::kDdlVersion));
 
+  // Only now: a signal while connecting (retrying up to PgOptions::retry_for_s)
+  // ends the process at once, there is nothing in hand to commit.
+  std::signal(SIGINT, on_run_stop_signal);
+  std::signal(SIGTERM, on_run_stop_signal);
   // With --ingest the files are appended by a thread of this process while
   // the projection follows the log; --until-caught-up waits for the ingest.
   auto log = open_log(g, /*read_only=*/a.ingest.empty());
@@ -112,8 +112,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
     ingester = std::thread([&] {
       ingest_error = ingest_files(*log, a.ingest, g);
       if (!ingest_error.empty()) {
-        std::fprintf(stderr, "%s%s: stopping the run\n", progress_enabled(g) ? "\r\033[K" : "",
-                     ingest_error.c_str());
+        log_message(LogLevel::error, ingest_error + "; stopping the run after the batch in hand");
         g_stop = true;  // a following run would never notice otherwise
       }
       appending = false;
@@ -134,9 +133,8 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   ro.until_caught_up = a.until_caught_up;
   ro.poll_ms = a.poll_ms;
   ro.threads = a.threads;
-  ro.start_seq = cp->last_seq;
-  ro.skips = cp->skips;
-  ro.stop = &g_stop;
+  std::atomic<bool> run_stop{false};  // g_stop, or a swap seen by the watcher
+  ro.stop = &run_stop;
   ro.appending = &appending;
   bool progress = progress_enabled(g);
   auto started = std::chrono::steady_clock::now();
@@ -154,26 +152,46 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
     last_print = now;
     if (progress) print_progress(p, rate);
   };
+  ro.on_notice = [](const std::string& what) { log_message(LogLevel::info, what); };
   instruments.wire(ro);
-  ro.on_notice = [&](const std::string& what) {
-    std::fprintf(stderr, "%s%s\n", progress ? "\r\033[K" : "", what.c_str());
-  };
-  if (!g.quiet)
-    std::fprintf(stderr, "projecting %s into schema %s from seq %llu (log head %llu)\n",
-                 g.data_dir.c_str(), g.schema.c_str(),
-                 static_cast<unsigned long long>(cp->last_seq + 1),
-                 static_cast<unsigned long long>(log->last_seq()));
-  actors::ProjectionSink sink;
-  storage::PgWriter* w = writer.get();
-  sink.apply = [w](const std::vector<const projections::RowBatch*>& batches) { return w->apply(batches); };
-  sink.paused = [w]() -> Result<bool> {
-    auto c = w->checkpoint();
-    if (!c.ok()) return c.error();
-    for (const auto& p : c->projections)
-      if (p.paused) return true;
-    return false;
-  };
-  auto r = actors::run_projection(*log, schema, instruments.wrap(std::move(sink)), ro);
+  // Projects while the warehouse has this code's projection versions; a
+  // swap by `rebuild` (or --rollback) ends the run's applies (PgWriter::
+  // expect_schema) and it starts again from the new schema's checkpoint.
+  Result<actors::RunSummary> r = Error{"not run"};
+  for (;;) {
+    auto cp = await_matching_versions(*writer, schema, g, g_stop, a.poll_ms);
+    if (!cp) {
+      if (!g.quiet) std::fprintf(stderr, "stopped while waiting for matching projection versions\n");
+      if (ingester.joinable()) ingester.join();
+      return;
+    }
+    writer->expect_schema(cp->schema_oid);
+    ro.start_seq = cp->last_seq;
+    ro.skips = cp->skips;
+    if (!g.quiet)
+      std::fprintf(stderr, "projecting %s into schema %s from seq %llu (log head %llu)\n",
+                   g.data_dir.c_str(), g.schema.c_str(), static_cast<unsigned long long>(cp->last_seq + 1),
+                   static_cast<unsigned long long>(log->last_seq()));
+    actors::ProjectionSink sink;
+    storage::PgWriter* w = writer.get();
+    sink.apply = [w](const std::vector<const projections::RowBatch*>& batches) { return w->apply(batches); };
+    sink.paused = [w]() -> Result<bool> {
+      auto c = w->checkpoint();
+      if (!c.ok()) return c.error();
+      for (const auto& p : c->projections)
+        if (p.paused) return true;
+      return false;
+    };
+    run_stop = false;
+    SchemaWatch watch(g, schema, cp->schema_oid, g_stop, run_stop);
+    r = actors::run_projection(*log, schema, instruments.wrap(std::move(sink)), ro);
+    bool swapped = watch.end() || writer->schema_swapped();
+    if (g_stop || !swapped || (r.ok() && !r->stopped)) break;
+    if (progress) std::fprintf(stderr, "\r\033[K");
+    log_message(LogLevel::info, fmt::format("schema {} was swapped by `ledgerhouse rebuild` (or --rollback): "
+                                            "starting again from its checkpoint", g.schema));
+    writer = connect_warehouse(g, schema, pg_failed);  // fresh session: staging tables of the new tables
+  }
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!r.ok()) throw CommandError(r.error().message);
   if (ingester.joinable()) ingester.join();
@@ -200,7 +218,9 @@ void register_run(CLI::App& app, GlobalOptions& g) {
       "Project the event log into the PostgreSQL warehouse (--pg, --schema), exactly once:\n"
       "each transaction carries the checkpoint. Resumes after the stored checkpoint (the\n"
       "entity actors first replay the log up to it to rebuild their state), then follows the\n"
-      "log. SIGINT/SIGTERM: finish the batch in hand and exit 0; a second signal exits at once.");
+      "log. SIGINT/SIGTERM: finish the batch in hand and exit 0; a second signal exits at once.\n"
+      "Projection versions of the warehouse other than this code's: waits, writing nothing,\n"
+      "until `ledgerhouse rebuild` swaps in this version (docs/rebuild.md).");
   cmd->add_flag("--until-caught-up", a->until_caught_up,
                 "Exit 0 once every event in the log is projected, instead of following the log");
   cmd->add_option("--batch-events", a->batch_events, "Events per dispatcher batch")

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "tools/logging.h"
+
 namespace lh::tools {
 namespace {
 MetricsOptions metrics_options(const MetricsArgs& a) {
@@ -56,10 +58,7 @@ void RunInstruments::monitor(const storage::EventLog& log, const GlobalOptions& 
   mo.pg_dsn = g.pg_dsn;
   mo.data_dir = g.data_dir;
   mo.history_interval_s = args_.history_interval_s;
-  bool tty = progress_enabled(g);
-  mo.on_warning = [tty](const std::string& w) {
-    std::fprintf(stderr, "%swarning: %s\n", tty ? "\r\033[K" : "", w.c_str());
-  };
+  mo.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   monitor_ = std::make_unique<RunMonitor>(log, metrics_, std::move(mo));
 }
 

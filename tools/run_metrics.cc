@@ -167,6 +167,7 @@ void RunMetrics::on_apply(const std::vector<const projections::RowBatch*>& batch
       rows_deleted_[t] += b->deletes[t].rows;
     }
     repoints_ += b->repoints.size();
+    projected_ += b->last_seq - b->after_seq;
     projection_errors_ += b->errors.size();
   }
   snap_.pg_up = true;
@@ -254,9 +255,7 @@ std::string RunMetrics::render(int64_t now) const {
            "Now minus the ingest time of the oldest unapplied event; 0 when caught up.");
   x.sample("ledgerhouse_projection_lag_seconds", lag_seconds(s, now));
   x.family("ledgerhouse_events_projected_total", "counter", "Events applied to PostgreSQL by this process.");
-  uint64_t start = s.progress.start_seq;
-  x.sample("ledgerhouse_events_projected_total",
-           double(s.progress.applied_seq > start ? s.progress.applied_seq - start : 0));
+  x.sample("ledgerhouse_events_projected_total", double(projected_));
   x.family("ledgerhouse_run_phase", "gauge", "1 for the phase the run is in (warmup, project, tail).");
   for (auto p : {actors::RunProgress::Phase::warmup, actors::RunProgress::Phase::project,
                  actors::RunProgress::Phase::tail})

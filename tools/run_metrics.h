@@ -104,6 +104,7 @@ class RunMetrics {
   uint64_t rows_upserted_[projections::kTableCount] = {};
   uint64_t rows_deleted_[projections::kTableCount] = {};
   uint64_t repoints_ = 0, projection_errors_ = 0;
+  uint64_t projected_ = 0;  // events of applied batches: survives the runner's restarts
   std::unordered_map<std::string, uint64_t> vendor_events_;
   uint64_t vendor_events_total_ = 0;
   // Vendors given their own series: sticky once chosen, so that every series,
