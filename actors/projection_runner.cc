@@ -171,6 +171,7 @@ class Dispatcher {
     progress_.dispatched_seq = last;
     if (dispatched_ <= opt_.start_seq) return Status{};  // warm-up: state rebuilt, rows discarded
     progress_.phase = RunProgress::Phase::project;
+    if (opt_.on_batch) opt_.on_batch(*batch);
     self_->send(projector_, rows_atom::value, RowBatchPtr(std::move(merged)));
     ++in_flight_;
     return Status{};

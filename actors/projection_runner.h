@@ -78,6 +78,9 @@ struct RunnerOptions {
   const std::atomic<bool>* stop = nullptr;
   // Called in the caller's thread after every batch and while waiting.
   std::function<void(const RunProgress&)> on_progress;
+  // Called in the caller's thread with each batch projected for real (not
+  // warm-up), when its rows go to the projector (metrics: events per vendor).
+  std::function<void(const projections::EventBatch&)> on_batch;
   // Things a person should know (seq gaps, paused projections).
   std::function<void(const std::string&)> on_notice;
 };

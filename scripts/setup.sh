@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev librdkafka-dev kcat libtomlplusplus-dev
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
+  chromium  # tests/tools/report_test.cc renders `ledgerhouse report` headless
 )
 
 missing=()
@@ -24,6 +25,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# promtool (checks deploy/prometheus/ledgerhouse.rules.yml in ctest): taken out
+# of Debian's prometheus package without installing it, so no Prometheus
+# server gets installed and started as a service on a developer's machine.
+if ! command -v promtool >/dev/null 2>&1; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download prometheus >&2 && dpkg-deb -x prometheus_*.deb x)
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO install -m 0755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
+  rm -rf "$tmp"
 fi
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then

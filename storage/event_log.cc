@@ -44,6 +44,7 @@ struct Counters {
   uint64_t per_type[events::kEventTypeCount + 1] = {};
   uint64_t duplicates = 0;
   uint64_t quarantined = 0;
+  uint64_t quarantined_by_code[kRejectCodeSlots] = {};  // indexed by RejectCode value
   int64_t first_ingest_us = 0;  // of the first batch that appended events
   int64_t last_ingest_us = 0;   // of the last batch that appended events
   int64_t clock_us = 0;         // the latest batch time handed out (any batch)
@@ -59,7 +60,13 @@ std::vector<uint64_t*> counter_slots(Counters& c) {
   s.push_back(reinterpret_cast<uint64_t*>(&c.first_ingest_us));
   s.push_back(reinterpret_cast<uint64_t*>(&c.last_ingest_us));
   s.push_back(reinterpret_cast<uint64_t*>(&c.clock_us));
+  for (auto& n : c.quarantined_by_code) s.push_back(&n);
   return s;
+}
+
+size_t code_index(events::RejectCode code) {
+  auto i = static_cast<size_t>(code);
+  return i < kRejectCodeSlots ? i : 0;
 }
 
 }  // namespace
@@ -255,6 +262,7 @@ Result<AppendResult> EventLog::Impl::append_once(const AppendBatch& batch, bool&
       q.raw = e.payload;
     }
     q.code = e.event_id.empty() ? events::RejectCode::empty_id : events::RejectCode::bad_value;
+    ++c.quarantined_by_code[code_index(q.code)];
     q.reason = e.event_id.empty()
                    ? std::string("event_id: empty")
                    : fmt::format("event_id: {} bytes, longer than the log's key limit of {}",
@@ -263,6 +271,7 @@ Result<AppendResult> EventLog::Impl::append_once(const AppendBatch& batch, bool&
     if (!r) return r.error();
   }
   res.quarantined = batch.rejected.size() + unkeyable.size();
+  for (const QuarantineRecord& q : batch.rejected) ++c.quarantined_by_code[code_index(q.code)];
 
   for (const SourcePosition& p : batch.positions) {
     if (p.source.empty() || p.source.size() > max_key)
@@ -477,6 +486,10 @@ Result<LogStats> EventLog::stats() const {
   std::copy(std::begin(counters->per_type), std::end(counters->per_type), st.per_type);
   st.duplicates = counters->duplicates;
   st.quarantined = counters->quarantined;
+  uint64_t by_code = 0;
+  for (size_t i = 1; i < kRejectCodeSlots; ++i) by_code += st.quarantined_by_code[i] = counters->quarantined_by_code[i];
+  // Logs written before the per-code counters existed: the rest is uncounted.
+  st.quarantined_by_code[0] = st.quarantined > by_code ? st.quarantined - by_code : 0;
   st.first_ingest_us = counters->first_ingest_us;
   st.last_ingest_us = counters->last_ingest_us;
 

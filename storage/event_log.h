@@ -11,7 +11,7 @@
 //                                        line, offset, quarantined_at_us, seq]
 //   positions   source name          -> msgpack [offset, line, fingerprint (bin)]
 //   meta        name                 -> u64 LE: "format" (1), "count.<type>",
-//                                       "duplicates", "quarantined",
+//                                       "duplicates", "quarantined", "quarantined.<code>",
 //                                       "first_ingest_us", "last_ingest_us", "clock_us"
 // Stored record: u32 crc32c (LE) of the rest | u8 record format (1) |
 //                i64 ingest_time_us (LE) | msgpack event (msgpack_codec.h).
@@ -103,11 +103,17 @@ struct StoredEvent {
   events::Event event;
 };
 
+// Slots of LogStats::quarantined_by_code: RejectCode values are 1..15; slot 0
+// counts what no per-code counter saw (records quarantined by a build that
+// predates them).
+constexpr size_t kRejectCodeSlots = 16;
+
 struct LogStats {
   uint64_t first_seq = 0, last_seq = 0, events = 0;
   uint64_t per_type[events::kEventTypeCount + 1] = {};  // indexed by EventType value
   uint64_t duplicates = 0;   // skipped since the log was created
   uint64_t quarantined = 0;
+  uint64_t quarantined_by_code[kRejectCodeSlots] = {};  // indexed by RejectCode value
   int64_t first_ingest_us = 0, last_ingest_us = 0;
   uint64_t map_bytes = 0;    // current map size
   uint64_t file_bytes = 0;   // data.mdb size on disk

@@ -31,6 +31,8 @@ const std::vector<std::string>& counter_keys() {
     for (events::EventType t : events::kAllEventTypes) k.push_back("count." + std::string(to_string(t)));
     for (const char* n : {"duplicates", "quarantined", "first_ingest_us", "last_ingest_us", "clock_us"})
       k.emplace_back(n);
+    for (size_t code = 0; code < kRejectCodeSlots; ++code)
+      k.push_back("quarantined." + std::to_string(code));
     return k;
   }();
   return keys;

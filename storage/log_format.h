@@ -73,7 +73,8 @@ inline Error mdb_error(std::string_view op, std::string_view call, int rc) {
 
 // Meta keys of the counters, in a fixed order; values are u64/i64 LE:
 // count.unknown_type, count.<type> in kAllEventTypes order, duplicates,
-// quarantined, first_ingest_us, last_ingest_us, clock_us.
+// quarantined, first_ingest_us, last_ingest_us, clock_us, quarantined.<code>
+// for code 0..kRejectCodeSlots-1 (by RejectCode value).
 const std::vector<std::string>& counter_keys();
 
 // The index of count.<type> in counter_keys() (0 = unknown_type).

@@ -248,7 +248,13 @@ class Checker {
         problem(fmt::format("quarantine qseq {}", qseq), fmt::format("qseq gap: expected {}", expected));
       expected = qseq + 1;
       auto q = unpack_quarantine(view_of(v), qseq);
-      if (!q) problem(fmt::format("quarantine qseq {}", qseq), "does not decode: " + q.error().message);
+      if (!q) {
+        problem(fmt::format("quarantine qseq {}", qseq), "does not decode: " + q.error().message);
+        ++undecoded_quarantine_;
+      } else {
+        auto code = static_cast<size_t>(q->code);
+        ++per_code_[code < kRejectCodeSlots ? code : 0];
+      }
     }
     mdb_cursor_close(cur);
     if (rc != MDB_NOTFOUND) return mdb_error("verify", "mdb_cursor_get(quarantine)", rc);
@@ -297,6 +303,14 @@ class Checker {
     const size_t base = static_cast<size_t>(events::kEventTypeCount) + 1;
     // base: duplicates (not checkable), +1 quarantined, +2 first, +3 last, +4 clock.
     expect(base + 1, r_.quarantined, "quarantine records");
+    // +5.. quarantined.<code>: checked when every record decoded and the log
+    // keeps them (logs from before the per-code counters have none at all).
+    const size_t code_base = base + 5;
+    bool has_code_counters = false;
+    for (size_t c = 0; c < kRejectCodeSlots; ++c) has_code_counters |= found[code_base + c] != 0;
+    if (undecoded_quarantine_ == 0 && has_code_counters)
+      for (size_t c = 1; c < kRejectCodeSlots; ++c)
+        expect(code_base + c, per_code_[c], "quarantine records with that reason code");
     if (!boundaries_.empty()) {
       expect(base + 2, static_cast<uint64_t>(first_time_), "as the first record's ingest time (us)");
       expect(base + 3, static_cast<uint64_t>(last_time_), "as the last record's ingest time (us)");
@@ -313,6 +327,8 @@ class Checker {
   const VerifyOptions& o_;
   VerifyReport& r_;
   uint64_t per_type_[events::kEventTypeCount + 1] = {};
+  uint64_t per_code_[kRejectCodeSlots] = {};  // quarantine records by RejectCode
+  uint64_t undecoded_quarantine_ = 0;
   uint64_t ids_matched_ = 0;
   std::set<uint64_t> bad_seqs_;  // records that failed their own checks
   std::vector<std::pair<int64_t, uint64_t>> boundaries_;  // (time, last seq) of each batch

@@ -73,5 +73,6 @@ void register_log_admin(CLI::App& app, GlobalOptions& g);  // backup, restore, v
 void register_status(CLI::App& app, GlobalOptions& g);
 void register_replay(CLI::App& app, GlobalOptions& g);  // tools/replay_command.cc
 void register_drill(CLI::App& app, GlobalOptions& g);   // tools/drill_command.cc
+void register_report(CLI::App& app, GlobalOptions& g);  // tools/report_command.cc
 
 }  // namespace lh::tools

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   register_demo(app, g);
   register_kafka(app, g);
   register_status(app, g);
+  register_report(app, g);
   register_config(app, g);
   register_log_admin(app, g);
   app.parse_complete_callback([&g] { init_logging(g); });  // before the command runs

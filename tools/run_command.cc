@@ -21,10 +21,15 @@ namespace lh::tools {
 namespace {
 
 std::atomic<bool> g_stop{false};
+// True until the warehouse is connected and its checkpoint read: nothing is
+// in hand yet, so a signal ends the process at once (connecting retries for
+// up to PgOptions::retry_for_s and would otherwise hold the signal for long).
+std::atomic<bool> g_connecting{true};
 
 // First SIGINT/SIGTERM: finish the batch in hand, apply it, exit 0.
 // Second: leave at once (the warehouse is consistent at every checkpoint).
 extern "C" void on_run_stop_signal(int) {
+  if (g_connecting.load()) _exit(0);
   if (g_stop.exchange(true)) _exit(130);
 }
 
@@ -85,10 +90,12 @@ void print_progress(const actors::RunProgress& p, double rate) {
 }  // namespace
 
 std::unique_ptr<storage::PgWriter> connect_warehouse(const GlobalOptions& g,
-                                                     const projections::Schema& schema) {
+                                                     const projections::Schema& schema,
+                                                     std::function<void()> on_retry) {
   storage::PgOptions po;
   po.dsn = g.pg_dsn;
-  po.on_retry = [](const std::string& what, int attempt, int64_t delay_ms) {
+  po.on_retry = [on_retry](const std::string& what, int attempt, int64_t delay_ms) {
+    if (on_retry) on_retry();
     log_message(LogLevel::warn, fmt::format("PostgreSQL: {}; retrying in {} ms", what, delay_ms),
         {{"attempt", std::to_string(attempt)}, {"retry_in_ms", std::to_string(delay_ms)}});
   };
@@ -102,21 +109,28 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
   if (a.kafka.enabled() && !a.ingest.empty())
     throw CommandError("run: give either --ingest FILE or --kafka, not both", 2);
   projections::Schema schema = warehouse_schema(g);
-  auto writer = connect_warehouse(g, schema);
+  std::signal(SIGINT, on_run_stop_signal);  // at once: see g_connecting
+  std::signal(SIGTERM, on_run_stop_signal);
+  RunInstruments instruments(a.metrics);  // metrics, /healthz, run history
+  instruments.serve();
+  auto pg_failed = [&instruments] { instruments.metrics().on_pg(false); };
+  auto writer = connect_warehouse(g, schema, pg_failed);
   auto cp0 = writer->checkpoint();
   if (!cp0.ok()) throw CommandError("reading the checkpoint: " + cp0.error().message);
   if (!cp0->initialized)
     throw CommandError("schema '" + g.schema + "' is not initialized: run `ledgerhouse init-db` first");
 
-  // Only now: a signal while connecting (retrying up to PgOptions::retry_for_s)
-  // ends the process at once, there is nothing in hand to commit.
-  std::signal(SIGINT, on_run_stop_signal);
-  std::signal(SIGTERM, on_run_stop_signal);
+  g_connecting = false;  // from here a signal stops after the batch in hand
   // With --ingest or --kafka the source appends from a thread of this
   // process while the projection follows the log; --until-caught-up waits
   // for the source to end (files: their end; Kafka: every partition's end).
   const bool source = !a.ingest.empty() || a.kafka.enabled();
   auto log = open_log(g, /*read_only=*/!source);
+  instruments.monitor(*log, g);
+  struct StopInstruments {  // before the log goes: the monitor reads it
+    RunInstruments& i;
+    ~StopInstruments() { i.stop(); }
+  } stop_instruments{instruments};
   std::atomic<bool> appending{source};
   std::string ingest_error;
   std::thread ingester;
@@ -165,6 +179,7 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
     if (progress) print_progress(p, rate);
   };
   ro.on_notice = [](const std::string& what) { log_message(LogLevel::info, what); };
+  instruments.wire(ro);
   // Projects while the warehouse has this code's projection versions; a
   // swap by `rebuild` (or --rollback) ends the run's applies (PgWriter::
   // expect_schema) and it starts again from the new schema's checkpoint.
@@ -195,13 +210,13 @@ void run_projection_command(const RunArgs& a, GlobalOptions& g) {
     };
     run_stop = false;
     SchemaWatch watch(g, schema, cp->schema_oid, g_stop, run_stop);
-    r = actors::run_projection(*log, schema, std::move(sink), ro);
+    r = actors::run_projection(*log, schema, instruments.wrap(std::move(sink)), ro);
     bool swapped = watch.end() || writer->schema_swapped();
     if (g_stop || !swapped || (r.ok() && !r->stopped)) break;
     if (progress) std::fprintf(stderr, "\r\033[K");
     log_message(LogLevel::info, fmt::format("schema {} was swapped by `ledgerhouse rebuild` (or --rollback): "
                                             "starting again from its checkpoint", g.schema));
-    writer = connect_warehouse(g, schema);  // fresh session: staging tables of the new tables
+    writer = connect_warehouse(g, schema, pg_failed);  // fresh session: staging tables of the new tables
   }
   if (progress) std::fprintf(stderr, "\r\033[K");
   if (!r.ok()) throw CommandError(r.error().message);
@@ -246,6 +261,7 @@ void register_run(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--ingest", a->ingest,
                   "NDJSON files to ingest into the log (resumable, as `ingest`) while projecting");
   add_kafka_options(cmd, a->kafka, /*exit_at_end_flag=*/false);
+  add_metrics_options(cmd, a->metrics);
   cmd->callback([a, &g] { run_projection_command(*a, g); });
 }
 

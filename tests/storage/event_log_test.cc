@@ -258,6 +258,40 @@ TEST(EventLog, DedupesIdsInAnyOrder) {
   EXPECT_EQ(ids_of(read_all(*log)), expected_order);
 }
 
+TEST(EventLog, CountsQuarantinePerReasonAcrossReopen) {
+  TempDir tmp;
+  auto rejected = [](events::RejectCode code) {
+    QuarantineRecord q;
+    q.raw = "x";
+    q.code = code;
+    q.reason = "test";
+    q.source = "file:/t";
+    return q;
+  };
+  {
+    auto log = open_log(tmp.log_dir());
+    ASSERT_TRUE(log);
+    AppendBatch b = batch_of({"a"});
+    b.rejected = {rejected(events::RejectCode::bad_money), rejected(events::RejectCode::bad_json),
+                  rejected(events::RejectCode::bad_money)};
+    append_ok(*log, b);
+  }
+  auto log = open_log(tmp.log_dir());
+  ASSERT_TRUE(log);
+  AppendBatch b;
+  b.rejected = {rejected(events::RejectCode::projection_error)};
+  b.events.push_back(pending(""));  // an empty event_id is quarantined by the log itself
+  append_ok(*log, b);
+  auto st = log->stats();
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->quarantined, 5u);
+  EXPECT_EQ(st->quarantined_by_code[static_cast<size_t>(events::RejectCode::bad_money)], 2u);
+  EXPECT_EQ(st->quarantined_by_code[static_cast<size_t>(events::RejectCode::bad_json)], 1u);
+  EXPECT_EQ(st->quarantined_by_code[static_cast<size_t>(events::RejectCode::projection_error)], 1u);
+  EXPECT_EQ(st->quarantined_by_code[static_cast<size_t>(events::RejectCode::empty_id)], 1u);
+  EXPECT_EQ(st->quarantined_by_code[0], 0u);  // nothing uncounted in a log made by this build
+}
+
 TEST(EventLog, StoresQuarantineWithReasonAndPosition) {
   TempDir tmp;
   auto log = open_log(tmp.log_dir());
