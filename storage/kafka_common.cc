@@ -1,5 +1,7 @@
 #include "storage/kafka_common.h"
 
+#include <climits>
+
 #include <fmt/format.h>
 
 namespace lh::storage {
@@ -28,6 +30,47 @@ Result<KafkaConf> kafka_conf(const std::string& brokers, const std::vector<std::
 
 std::string kafka_source_name(std::string_view topic, int32_t partition) {
   return fmt::format("kafka:{}/{}", topic, partition);
+}
+
+bool parse_kafka_source(std::string_view source, std::string& topic, int32_t& partition) {
+  constexpr std::string_view kPrefix = "kafka:";
+  if (source.substr(0, kPrefix.size()) != kPrefix) return false;
+  source.remove_prefix(kPrefix.size());
+  auto slash = source.rfind('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == source.size()) return false;
+  int64_t p = 0;
+  for (char c : source.substr(slash + 1)) {
+    if (c < '0' || c > '9' || p > INT32_MAX / 10) return false;
+    p = p * 10 + (c - '0');
+  }
+  if (p > INT32_MAX) return false;
+  topic.assign(source.substr(0, slash));
+  partition = static_cast<int32_t>(p);
+  return true;
+}
+
+Result<std::vector<int64_t>> kafka_high_watermarks(const std::string& brokers,
+                                                   const std::vector<std::string>& overrides,
+                                                   const std::vector<KafkaPartitionRef>& partitions,
+                                                   int timeout_ms) {
+  std::vector<int64_t> out;
+  if (partitions.empty()) return out;
+  auto conf = kafka_conf(brokers, overrides);
+  if (!conf.ok()) return conf.error();
+  char err[512];
+  KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), err, sizeof err));
+  if (!rk) return Error{fmt::format("kafka {}: creating a client: {}", brokers, err)};
+  conf->release();  // owned by the handle now
+  for (const auto& p : partitions) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(rk.get(), p.topic.c_str(), p.partition, &low, &high, timeout_ms);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Error{fmt::format("kafka {}: high watermark of {}/{}: {}", brokers, p.topic, p.partition,
+                               rd_kafka_err2str(e))};
+    out.push_back(high);
+  }
+  return out;
 }
 
 namespace {

@@ -38,6 +38,21 @@ Status kafka_conf_set(rd_kafka_conf_t* conf, const std::string& key, const std::
 
 // The log's source name of a partition: "kafka:" + topic + "/" + partition.
 std::string kafka_source_name(std::string_view topic, int32_t partition);
+// The inverse: true and (topic, partition) for a name kafka_source_name made.
+bool parse_kafka_source(std::string_view source, std::string& topic, int32_t& partition);
+
+struct KafkaPartitionRef {
+  std::string topic;
+  int32_t partition = 0;
+};
+// The high watermark (the offset the next message will get) of each
+// partition, asked of the brokers (ListOffsets), at most timeout_ms per
+// partition: consumer lag = high watermark - the log's position. An Error
+// names the partition and librdkafka's reason (e.g. brokers unreachable).
+Result<std::vector<int64_t>> kafka_high_watermarks(const std::string& brokers,
+                                                   const std::vector<std::string>& overrides,
+                                                   const std::vector<KafkaPartitionRef>& partitions,
+                                                   int timeout_ms);
 
 // librdkafka's mock cluster (rdkafka_mock.h), owned with the client handle it
 // needs for its bookkeeping. Brokers have ids 1..brokers and listen on

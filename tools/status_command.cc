@@ -12,6 +12,7 @@
 
 #include "events/json_decoder.h"
 #include "events/json_encoder.h"
+#include "storage/kafka_common.h"
 #include "storage/pg_status.h"
 #include "storage/pg_writer.h"
 #include "tools/command.h"
@@ -23,6 +24,11 @@ struct StatusArgs {
   bool json = false;
   uint64_t max_lag_events = 0;   // 0 = no limit
   double max_lag_seconds = 300;  // 0 = no limit
+  // Kafka consumer lag of the log's kafka:* sources (asked only when set).
+  std::string kafka;
+  std::vector<std::string> kafka_config;
+  int kafka_timeout_ms = 3000;
+  int64_t max_consumer_lag = 0;  // 0 = no limit
 };
 
 struct Report {
@@ -33,6 +39,10 @@ struct Report {
   uint64_t quarantined = 0;
   std::map<std::string, uint64_t> quarantine_by_reason;
   std::vector<storage::SourcePosition> sources;
+  // Per source: high watermark - position for kafka:* sources when the
+  // brokers were asked (-1: not a Kafka source or not asked).
+  std::vector<int64_t> consumer_lag;
+  std::string kafka_error;  // asking the brokers failed
   // The warehouse.
   bool reachable = false;  // PostgreSQL answered
   std::string pg_error;    // empty: reachable and initialized
@@ -98,6 +108,29 @@ void read_log(const GlobalOptions& g, Report& r, uint64_t applied_seq, bool pg_k
   else if (!next.ok()) r.log_error = next.error().message;
 }
 
+// Consumer lag of every kafka:* source, when --kafka names the brokers.
+void read_consumer_lag(const StatusArgs& a, Report& r) {
+  r.consumer_lag.assign(r.sources.size(), -1);
+  if (a.kafka.empty()) return;
+  std::vector<storage::KafkaPartitionRef> parts;
+  std::vector<size_t> at;
+  for (size_t i = 0; i < r.sources.size(); ++i) {
+    storage::KafkaPartitionRef p;
+    if (!storage::parse_kafka_source(r.sources[i].source, p.topic, p.partition)) continue;
+    parts.push_back(std::move(p));
+    at.push_back(i);
+  }
+  auto high = storage::kafka_high_watermarks(a.kafka, a.kafka_config, parts, a.kafka_timeout_ms);
+  if (!high.ok()) {
+    r.kafka_error = high.error().message;
+    return;
+  }
+  for (size_t j = 0; j < at.size(); ++j) {
+    auto pos = static_cast<int64_t>(r.sources[at[j]].offset);
+    r.consumer_lag[at[j]] = std::max<int64_t>(0, (*high)[j] - pos);
+  }
+}
+
 void read_warehouse(const GlobalOptions& g, Report& r) {
   auto schema = warehouse_schema(g);
   storage::PgOptions po;
@@ -130,6 +163,7 @@ Report gather(const GlobalOptions& g, const StatusArgs& a) {
   read_warehouse(g, r);
   bool pg_known = r.pg_error.empty();
   read_log(g, r, r.checkpoint.last_seq, pg_known);
+  read_consumer_lag(a, r);
   if (!r.pg_error.empty()) r.problems.push_back(r.pg_error);
   if (!r.log_error.empty()) r.problems.push_back(r.log_error);
   if (pg_known) {
@@ -143,6 +177,11 @@ Report gather(const GlobalOptions& g, const StatusArgs& a) {
     if (a.max_lag_seconds > 0 && r.lag_seconds > a.max_lag_seconds)
       r.problems.push_back(fmt::format("lag {:.1f} s > --max-lag-seconds {}", r.lag_seconds, a.max_lag_seconds));
   }
+  if (!r.kafka_error.empty()) r.problems.push_back(r.kafka_error);
+  for (size_t i = 0; i < r.consumer_lag.size(); ++i)
+    if (a.max_consumer_lag > 0 && r.consumer_lag[i] > a.max_consumer_lag)
+      r.problems.push_back(fmt::format("{}: consumer lag {} messages > --max-consumer-lag {}", r.sources[i].source,
+                                       r.consumer_lag[i], a.max_consumer_lag));
   if (!r.pg_error.empty())
     r.last_error = r.pg_error;
   else if (r.errors.newest)
@@ -174,9 +213,11 @@ std::string to_json(const GlobalOptions& g, const StatusArgs& a, const Report& r
   }
   o += "},\"sources\":[";
   for (size_t i = 0; i < r.sources.size(); ++i)
-    o += fmt::format("{}{{\"source\":{},\"offset\":{},\"line\":{}}}", i ? "," : "", json_str(r.sources[i].source),
-                     r.sources[i].offset, r.sources[i].line);
-  o += fmt::format("]}},\"warehouse\":{{\"schema\":{},\"server\":{},\"reachable\":{},\"error\":{},"
+    o += fmt::format("{}{{\"source\":{},\"offset\":{},\"line\":{},\"consumer_lag\":{}}}", i ? "," : "",
+                     json_str(r.sources[i].source), r.sources[i].offset, r.sources[i].line,
+                     r.consumer_lag[i] < 0 ? std::string("null") : std::to_string(r.consumer_lag[i]));
+  o += fmt::format("],\"kafka_error\":{}}},", r.kafka_error.empty() ? "null" : json_str(r.kafka_error));
+  o += fmt::format("\"warehouse\":{{\"schema\":{},\"server\":{},\"reachable\":{},\"error\":{},"
                    "\"initialized\":{},\"ddl_version\":{},\"applied_seq\":{},\"projections\":[",
                    json_str(g.schema), json_str(storage::describe_dsn(g.pg_dsn)), r.reachable ? "true" : "false",
                    r.pg_error.empty() ? "null" : json_str(r.pg_error), r.checkpoint.initialized ? "true" : "false",
@@ -205,9 +246,12 @@ void print_human(const GlobalOptions& g, const Report& r) {
                 static_cast<unsigned long long>(r.quarantined));
   for (const auto& [code, n] : r.quarantine_by_reason)
     std::printf("  quarantine %-20s %llu\n", code.c_str(), static_cast<unsigned long long>(n));
-  for (const auto& s : r.sources)
-    std::printf("  source     %s  offset %llu  line %llu\n", s.source.c_str(),
-                static_cast<unsigned long long>(s.offset), static_cast<unsigned long long>(s.line));
+  for (size_t i = 0; i < r.sources.size(); ++i) {
+    const auto& s = r.sources[i];
+    std::printf("  source     %s  offset %llu  line %llu%s\n", s.source.c_str(),
+                static_cast<unsigned long long>(s.offset), static_cast<unsigned long long>(s.line),
+                r.consumer_lag[i] < 0 ? "" : fmt::format("  consumer lag {}", r.consumer_lag[i]).c_str());
+  }
   std::printf("warehouse:   schema %s on %s\n", g.schema.c_str(), storage::describe_dsn(g.pg_dsn).c_str());
   if (r.pg_error.empty()) {
     std::printf("  %-20s %7s %12s %12s  %s\n", "projection", "version", "last_seq", "lag_events", "state");
@@ -237,6 +281,14 @@ void register_status(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--max-lag-events", a->max_lag_events, "Unhealthy above this many unapplied events (0 = no limit)");
   cmd->add_option("--max-lag-seconds", a->max_lag_seconds,
                   "Unhealthy when the oldest unapplied event has waited longer (0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--kafka", a->kafka,
+                  "Kafka brokers: also report each kafka:* source's consumer lag (high watermark - position)");
+  cmd->add_option("--kafka-config", a->kafka_config, "librdkafka property key=value for that query (repeatable)");
+  cmd->add_option("--kafka-timeout-ms", a->kafka_timeout_ms, "How long to wait for the brokers per partition")
+      ->check(CLI::Range(1, 60000));
+  cmd->add_option("--max-consumer-lag", a->max_consumer_lag,
+                  "Unhealthy when a Kafka source is more messages behind (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([a, &g] {
     setenv("PGCONNECT_TIMEOUT", "5", /*overwrite=*/0);  // a probe must not hang on a dead host

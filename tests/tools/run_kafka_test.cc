@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "tests/actors/warehouse_compare.h"
@@ -104,6 +105,49 @@ TEST_F(RunKafka, BadKafkaOptionsAreRefused) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(slurp(err_path).find("either --ingest FILE or --kafka"), std::string::npos) << slurp(err_path);
   EXPECT_FALSE(std::filesystem::exists(*dir_ / "bad-log"));
+}
+
+}  // namespace
+}  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+// `status --kafka BROKERS`: each kafka:* source's consumer lag = the
+// partition's high watermark - the log's position, asked of the brokers.
+TEST_F(RunKafka, StatusReportsEachKafkaSourcesConsumerLag) {
+  ASSERT_TRUE(kafka_->create_topic("lagged", 1).ok());
+  kcat_produce(boot_, "lagged", file_);
+  const std::string log = *dir_ / "lag-log";
+  RunResult in = run({"-q", "-D", log, "ingest", "--kafka", boot_, "--topic", "lagged", "--group", "g-lag",
+                      "--exit-at-end"});
+  ASSERT_EQ(in.exit_code, 0);
+  // Seven more messages the log has not consumed.
+  const std::string more = *dir_ / "seven.ndjson";
+  {
+    std::ifstream src(file_);
+    std::ofstream dst(more);
+    std::string line;
+    for (int i = 0; i < 7 && std::getline(src, line); ++i) dst << line << '\n';
+  }
+  kcat_produce(boot_, "lagged", more);
+
+  RunResult st = run(cli(log, "from_file", {"status", "--json", "--kafka", boot_}));
+  EXPECT_NE(st.out.find("\"source\":\"kafka:lagged/0\""), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("\"consumer_lag\":7}"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("\"kafka_error\":null"), std::string::npos) << st.out;
+
+  RunResult over = run(cli(log, "from_file", {"status", "--kafka", boot_, "--max-consumer-lag", "5"}));
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_NE(over.out.find("kafka:lagged/0: consumer lag 7 messages > --max-consumer-lag 5"), std::string::npos)
+      << over.out;
+
+  // Brokers that do not answer: said, and unhealthy (never a hang).
+  RunResult down = run(cli(log, "from_file",
+                           {"status", "--json", "--kafka", "127.0.0.1:1", "--kafka-timeout-ms", "1000"}));
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.out.find("high watermark of lagged/0"), std::string::npos) << down.out;
+  EXPECT_NE(down.out.find("\"consumer_lag\":null"), std::string::npos) << down.out;
 }
 
 }  // namespace
