@@ -15,6 +15,7 @@
 #include "tests/actors/warehouse_compare.h"
 #include "tests/tools/cli_harness.h"
 #include "tests/tools/prom_text.h"
+#include "tests/tools/warehouse_suite.h"
 #include "tools/metrics_server.h"
 #include "tools/run_history.h"
 #include "tools/run_metrics.h"
@@ -110,28 +111,20 @@ void expect_monotonic(const PromText& before, const PromText& after) {
   }
 }
 
-class Metrics : public ::testing::Test {
+class Metrics : public WarehouseSuite<Metrics> {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    cluster_ = start_test_cluster(*dir_ / "pg").release();
-    ASSERT_NE(cluster_, nullptr);
-    dsn_ = cluster_->dsn("postgres");
+    start_cluster();
+    if (HasFatalFailure()) return;
     input_ = *dir_ / "a.ndjson";
     ASSERT_EQ(run({"generate", "--days", "2", "--seed", "11", "--orders-per-day", "800", "--dirty-rate",
                    "0.02", "-o", input_})
                   .exit_code,
               0);
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete dir_;
-  }
   static std::vector<std::string> cli(const std::string& log, const std::string& schema,
                                       std::vector<std::string> args) {
-    std::vector<std::string> all = {"-q", "-D", log, "--pg", dsn_, "--schema", schema};
-    all.insert(all.end(), args.begin(), args.end());
-    return all;
+    return cli_for(log, schema, std::move(args));
   }
   static storage::LogStats stats_of(const std::string& log_dir) {
     storage::LogOptions o;
@@ -143,13 +136,9 @@ class Metrics : public ::testing::Test {
     EXPECT_TRUE(st.ok());
     return *st;
   }
-  static TempDir* dir_;
-  static storage::PgCluster* cluster_;
-  static std::string dsn_, input_;
+  static std::string input_;
 };
-TempDir* Metrics::dir_;
-storage::PgCluster* Metrics::cluster_;
-std::string Metrics::dsn_, Metrics::input_;
+std::string Metrics::input_;
 
 TEST_F(Metrics, ScrapesMatchTheLogAndTheWarehouse) {
   // The truth about the input, from a separate log.

@@ -13,6 +13,7 @@
 
 #include "tests/actors/warehouse_compare.h"
 #include "tests/tools/cli_harness.h"
+#include "tests/tools/warehouse_suite.h"
 
 namespace lh::testing {
 namespace {
@@ -42,15 +43,13 @@ struct Captured {
   std::string out, err;
 };
 
-class Rebuild : public ::testing::Test {
+class Rebuild : public WarehouseSuite<Rebuild> {
  protected:
   static constexpr int kChunks = 12;
 
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    cluster_ = start_test_cluster(*dir_ / "pg").release();
-    ASSERT_NE(cluster_, nullptr);
-    dsn_ = cluster_->dsn("postgres");
+    start_cluster();
+    if (HasFatalFailure()) return;
     std::string input = *dir_ / "stream.ndjson";
     ASSERT_EQ(run({"generate", "--days", "1", "--seed", "11", "--orders-per-day", "2500", "-o", input}).exit_code, 0);
     // kChunks files of consecutive lines: ingested one by one they make a
@@ -64,20 +63,14 @@ class Rebuild : public ::testing::Test {
       for (size_t i = lines.size() * c / kChunks; i < lines.size() * (c + 1) / kChunks; ++i) out << lines[i] << '\n';
     }
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete dir_;
-  }
 
   static std::string chunk(int c) { return *dir_ / ("chunk-" + std::to_string(c) + ".ndjson"); }
 
   // Global options for schema `schema` over the log of this test, the code
   // at version 1 or (v2) with the test-only orders version 2.
   std::vector<std::string> cli(const std::string& schema, bool v2, std::vector<std::string> args) const {
-    std::vector<std::string> all = {"-q", "-D", log_.path.string(), "--pg", dsn_, "--schema", schema};
-    if (v2) all.push_back("--test-orders-v2");
-    all.insert(all.end(), args.begin(), args.end());
-    return all;
+    if (v2) args.insert(args.begin(), "--test-orders-v2");
+    return cli_for(log_.path.string(), schema, std::move(args));
   }
   void ingest(int c) const {
     ASSERT_EQ(run({"-q", "-D", log_.path.string(), "ingest", "--durability", "nosync", chunk(c)}).exit_code, 0);
@@ -128,13 +121,7 @@ class Rebuild : public ::testing::Test {
   }
 
   TempDir log_;
-  static TempDir* dir_;
-  static storage::PgCluster* cluster_;
-  static std::string dsn_;
 };
-TempDir* Rebuild::dir_;
-storage::PgCluster* Rebuild::cluster_;
-std::string Rebuild::dsn_;
 
 // Reads the live schema over and over: every table is there, and
 // fact_order_line has the new column or not, never anything in between.

@@ -16,6 +16,7 @@
 #include "tools/replay.h"
 #include "tests/actors/warehouse_compare.h"
 #include "tests/tools/cli_harness.h"
+#include "tests/tools/warehouse_suite.h"
 
 namespace lh::testing {
 namespace {
@@ -98,13 +99,11 @@ std::vector<std::string> ddl_of(const std::string& dsn, const std::string& schem
   return out;
 }
 
-class Replay : public ::testing::Test {
+class Replay : public WarehouseSuite<Replay> {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    cluster_ = start_test_cluster(*dir_ / "pg").release();
-    ASSERT_NE(cluster_, nullptr);
-    dsn_ = cluster_->dsn("postgres");
+    start_cluster();
+    if (HasFatalFailure()) return;
     log_dir_ = *dir_ / "log";
     std::string all = *dir_ / "stream.ndjson";
     ASSERT_EQ(run({"generate", "--days", "2", "--seed", "11", "--orders-per-day", "900", "-o", all}).exit_code, 0);
@@ -127,16 +126,10 @@ class Replay : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete dir_;
-  }
   static std::string chunk(int k) { return *dir_ / ("chunk" + std::to_string(k) + ".ndjson"); }
   static std::vector<std::string> cli(const std::string& schema, std::vector<std::string> args,
                                       const std::string& log = "") {
-    std::vector<std::string> all = {"-q", "-D", log.empty() ? log_dir_ : log, "--pg", dsn_, "--schema", schema};
-    all.insert(all.end(), args.begin(), args.end());
-    return all;
+    return cli_for(log.empty() ? log_dir_ : log, schema, std::move(args));
   }
   static std::vector<std::string> replay(const std::string& into, std::vector<std::string> args = {},
                                          const std::string& log = "") {
@@ -146,15 +139,11 @@ class Replay : public ::testing::Test {
   static std::string diff(const std::string& a, const std::string& b) {
     return compare_schemas(dsn_, schema_named("live"), a, b);
   }
-  static TempDir* dir_;
-  static storage::PgCluster* cluster_;
-  static std::string dsn_, log_dir_;
+  static std::string log_dir_;
   static std::string moments_[3];
   static uint64_t heads_[3];
 };
-TempDir* Replay::dir_;
-storage::PgCluster* Replay::cluster_;
-std::string Replay::dsn_, Replay::log_dir_, Replay::moments_[3];
+std::string Replay::log_dir_, Replay::moments_[3];
 uint64_t Replay::heads_[3];
 
 TEST_F(Replay, FullReplayEqualsTheLiveWarehouseWithTheSameDdl) {

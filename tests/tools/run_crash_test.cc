@@ -9,6 +9,7 @@
 
 #include "tests/actors/warehouse_compare.h"
 #include "tests/tools/cli_harness.h"
+#include "tests/tools/warehouse_suite.h"
 
 namespace lh::testing {
 namespace {
@@ -30,13 +31,11 @@ void drop_schema(const std::string& dsn, const std::string& schema) {
   tx.commit();
 }
 
-class RunCrash : public ::testing::Test {
+class RunCrash : public WarehouseSuite<RunCrash> {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    cluster_ = start_test_cluster(*dir_ / "pg").release();
-    ASSERT_NE(cluster_, nullptr);
-    dsn_ = cluster_->dsn("postgres");
+    start_cluster();
+    if (HasFatalFailure()) return;
     log_dir_ = *dir_ / "log";
     input_ = *dir_ / "stream.ndjson";
     ASSERT_EQ(run({"generate", "--days", "1", "--seed", "5", "--orders-per-day", "2500", "-o", input_})
@@ -46,23 +45,13 @@ class RunCrash : public ::testing::Test {
     ASSERT_EQ(run(cli("reference", {"run", "--until-caught-up"})).exit_code, 0);
     head_ = checkpoint_of(dsn_, "reference");
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete dir_;
-  }
   static std::vector<std::string> cli(const std::string& schema, std::vector<std::string> args) {
-    std::vector<std::string> all = {"-q", "-D", log_dir_, "--pg", dsn_, "--schema", schema};
-    all.insert(all.end(), args.begin(), args.end());
-    return all;
+    return cli_for(log_dir_, schema, std::move(args));
   }
-  static TempDir* dir_;
-  static storage::PgCluster* cluster_;
-  static std::string dsn_, log_dir_, input_;
+  static std::string log_dir_, input_;
   static uint64_t head_;
 };
-TempDir* RunCrash::dir_;
-storage::PgCluster* RunCrash::cluster_;
-std::string RunCrash::dsn_, RunCrash::log_dir_, RunCrash::input_;
+std::string RunCrash::log_dir_, RunCrash::input_;
 uint64_t RunCrash::head_;
 
 TEST_F(RunCrash, ReferenceProjectedTheWholeLog) {

@@ -12,21 +12,20 @@
 
 #include "tests/actors/warehouse_compare.h"
 #include "tests/storage/kafka_harness.h"
+#include "tests/tools/warehouse_suite.h"
 
 namespace lh::testing {
 namespace {
 
-class RunKafka : public ::testing::Test {
+class RunKafka : public WarehouseSuite<RunKafka> {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
+    start_cluster();
+    if (HasFatalFailure()) return;
     auto c = storage::MockKafkaCluster::start(1);
     ASSERT_TRUE(c.ok()) << c.error().message;
     kafka_ = c->release();
     boot_ = kafka_->bootstrap_servers();
-    pg_ = start_test_cluster(*dir_ / "pg").release();
-    ASSERT_NE(pg_, nullptr);
-    dsn_ = pg_->dsn("postgres");
     file_ = *dir_ / "stream.ndjson";
     ASSERT_EQ(run({"generate", "--days", "1", "--seed", "8", "--orders-per-day", "200", "--dirty-rate", "0.01",
                    "-o", file_}).exit_code, 0);
@@ -38,24 +37,20 @@ class RunKafka : public ::testing::Test {
     ASSERT_GT(count_rows(dsn_, "from_file", "fact_order_line"), 200u);
   }
   static void TearDownTestSuite() {
-    delete pg_;
     delete kafka_;
-    delete dir_;
+    kafka_ = nullptr;
+    WarehouseSuite::TearDownTestSuite();
   }
   static std::vector<std::string> cli(const std::string& log, const std::string& schema,
                                       std::vector<std::string> args) {
-    std::vector<std::string> all = {"-q", "-D", log, "--pg", dsn_, "--schema", schema};
-    all.insert(all.end(), args.begin(), args.end());
-    return all;
+    return cli_for(log, schema, std::move(args));
   }
   static std::vector<std::string> kafka_args(const std::string& group) {
     return {"--kafka", boot_, "--topic", "events", "--group", group, "--kafka-config", "session.timeout.ms=6000",
             "--kafka-config", "heartbeat.interval.ms=500"};
   }
-  static inline TempDir* dir_;
-  static inline storage::MockKafkaCluster* kafka_;
-  static inline storage::PgCluster* pg_;
-  static inline std::string boot_, dsn_, file_;
+  static inline storage::MockKafkaCluster* kafka_ = nullptr;
+  static inline std::string boot_, file_;
 };
 
 TEST_F(RunKafka, UntilCaughtUpConsumesEveryPartitionThenProjectsTheWarehouseOfTheFile) {

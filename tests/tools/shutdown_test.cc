@@ -10,17 +10,16 @@
 
 #include "tests/actors/warehouse_compare.h"
 #include "tests/tools/cli_harness.h"
+#include "tests/tools/warehouse_suite.h"
 
 namespace lh::testing {
 namespace {
 
-class Shutdown : public ::testing::Test {
+class Shutdown : public WarehouseSuite<Shutdown> {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    cluster_ = start_test_cluster(*dir_ / "pg").release();
-    ASSERT_NE(cluster_, nullptr);
-    dsn_ = cluster_->dsn("postgres");
+    start_cluster();
+    if (HasFatalFailure()) return;
     input_ = *dir_ / "big.ndjson";
     ASSERT_EQ(run({"generate", "--days", "2", "--seed", "11", "--orders-per-day", "3000", "-o", input_}).exit_code,
               0);
@@ -31,15 +30,9 @@ class Shutdown : public ::testing::Test {
     events_ = log_events(*dir_ / "ref-log");
     ASSERT_GT(events_, 50000u);
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete dir_;
-  }
   static std::vector<std::string> cli(const std::string& log, const std::string& schema,
                                       std::vector<std::string> args) {
-    std::vector<std::string> all = {"-q", "-D", log, "--pg", dsn_, "--schema", schema};
-    all.insert(all.end(), args.begin(), args.end());
-    return all;
+    return cli_for(log, schema, std::move(args));
   }
   // Events in the log per `log stat --json`; also checks that it reads
   // (every record's checksum is verified by a full dump).
@@ -72,14 +65,10 @@ class Shutdown : public ::testing::Test {
         .as<uint64_t>();
   }
 
-  static TempDir* dir_;
-  static storage::PgCluster* cluster_;
-  static std::string dsn_, input_;
+  static std::string input_;
   static uint64_t events_;
 };
-TempDir* Shutdown::dir_;
-storage::PgCluster* Shutdown::cluster_;
-std::string Shutdown::dsn_, Shutdown::input_;
+std::string Shutdown::input_;
 uint64_t Shutdown::events_;
 
 TEST_F(Shutdown, SigtermDuringRunWithIngestCommitsAndARerunCompletesExactly) {

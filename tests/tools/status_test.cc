@@ -10,17 +10,16 @@
 
 #include "tests/actors/warehouse_compare.h"
 #include "tests/tools/cli_harness.h"
+#include "tests/tools/warehouse_suite.h"
 
 namespace lh::testing {
 namespace {
 
-class Status : public ::testing::Test {
+class Status : public WarehouseSuite<Status> {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    cluster_ = start_test_cluster(*dir_ / "pg").release();
-    ASSERT_NE(cluster_, nullptr);
-    dsn_ = cluster_->dsn("postgres");
+    start_cluster();
+    if (HasFatalFailure()) return;
     log_dir_ = *dir_ / "log";
     std::string input = *dir_ / "stream.ndjson", bad = *dir_ / "bad.ndjson";
     ASSERT_EQ(run({"generate", "--days", "1", "--seed", "9", "--orders-per-day", "200", "-o", input}).exit_code, 0);
@@ -29,14 +28,8 @@ class Status : public ::testing::Test {
     fresh_warehouse(dsn_, schema_named("live"));
     ASSERT_EQ(run(cli("live", {"run", "--until-caught-up"})).exit_code, 0);
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete dir_;
-  }
   static std::vector<std::string> cli(const std::string& schema, std::vector<std::string> args) {
-    std::vector<std::string> all = {"-q", "-D", log_dir_, "--pg", dsn_, "--schema", schema};
-    all.insert(all.end(), args.begin(), args.end());
-    return all;
+    return cli_for(log_dir_, schema, std::move(args));
   }
   // status --json of `schema`; sets exit_code.
   simdjson::dom::element status(const std::string& schema, std::vector<std::string> extra = {}) {
@@ -62,17 +55,13 @@ class Status : public ::testing::Test {
   }
 
   int exit_code = -1;
-  static TempDir* dir_;
-  static storage::PgCluster* cluster_;
-  static std::string dsn_, log_dir_;
+  static std::string log_dir_;
 
  private:
   simdjson::dom::parser parser_;
   std::string text_;
 };
-TempDir* Status::dir_;
-storage::PgCluster* Status::cluster_;
-std::string Status::dsn_, Status::log_dir_;
+std::string Status::log_dir_;
 
 TEST_F(Status, CaughtUpIsHealthyAndReportsEveryPart) {
   auto s = status("live");
