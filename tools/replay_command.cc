@@ -133,7 +133,8 @@ void register_replay(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--into", a->into, "Target schema (created; must not exist unless made by replay)")->required();
   auto* t = cmd->add_option("--until-time", a->until_time,
                             "Last ingest time included: RFC 3339 or psql's 'YYYY-MM-DD HH:MM:SS[.ffffff]+00'");
-  auto* s = cmd->add_option("--until-seq", a->until_seq, "Last seq included")->check(CLI::PositiveNumber);
+  auto* s = cmd->add_option("--until-seq", a->until_seq, "Last seq included (0 = no seq bound: the log head)")
+                ->check(CLI::NonNegativeNumber);
   t->excludes(s);
   cmd->add_option("--batch-events", a->batch_events, "Events per dispatcher batch")->check(CLI::Range(1, 1000000));
   cmd->add_option("--apply-events", a->apply_events, "Events merged into one PostgreSQL transaction")
