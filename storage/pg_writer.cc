@@ -284,12 +284,16 @@ Status PgWriter::Impl::run(const std::function<Status(pqxx::connection&, int)>& 
     } catch (const pqxx::in_doubt_error& e) {
       failure = "commit outcome unknown: " + one_line(e.what());
     } catch (const pqxx::sql_error& e) {
-      if (!connection_state(e.sqlstate()))
+      // A server going away mid-statement can surface as an sql_error
+      // without a SQLSTATE: the connection being gone is what tells.
+      if (!connection_state(e.sqlstate()) && conn && conn->is_open())
         return Error{fmt::format("PostgreSQL ({}) failed {}: {}{}", where, step, first_line(e.what()),
                                  e.sqlstate().empty() ? "" : " (SQLSTATE " + e.sqlstate() + ")")};
       failure = first_line(e.what());
     } catch (const std::exception& e) {
-      return Error{fmt::format("PostgreSQL ({}) failed {}: {}", where, step, first_line(e.what()))};
+      if (conn && conn->is_open())
+        return Error{fmt::format("PostgreSQL ({}) failed {}: {}", where, step, first_line(e.what()))};
+      failure = first_line(e.what());  // the connection is lost: retried like a broken one
     }
     conn.reset();
     staged_backend = 0;
