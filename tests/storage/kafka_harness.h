@@ -33,13 +33,6 @@ inline pid_t spawn_logged(const std::vector<std::string>& args, const std::strin
   return spawn(args, stdout_path, stderr_path);
 }
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 // Runs a shell command; returns its exit status.
 inline int sh(const std::string& cmd) {
   int rc = std::system(cmd.c_str());

@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -77,6 +79,15 @@ inline RunResult run(const std::vector<std::string>& args) {
   }
   std::remove(tmpl);
   return r;
+}
+
+// The whole file (empty if it cannot be read), e.g. a child's stderr for a
+// failure message.
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 inline std::vector<std::string> lines_of(const std::string& s) {

@@ -20,13 +20,6 @@ struct Captured {
   std::string out, err;
 };
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 class Config : public ::testing::Test {
  protected:
   TempDir dir;

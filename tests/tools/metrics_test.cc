@@ -266,7 +266,7 @@ TEST_F(Metrics, HealthzIs503WhileLaggingAndWhilePostgresIsDown) {
   ASSERT_TRUE(cluster_->stop().ok());
   EXPECT_TRUE(eventually(
       [&] { return (h = http_get(port, "/healthz")).status == 503 && h.body.find("PostgreSQL") == 0; }, 30s))
-      << h.status << " " << h.body;
+      << h.status << " " << h.body << "\nrun's stderr:\n" << slurp(*dir_ / "run2.err");
   p = scrape(port);
   EXPECT_EQ(p.value("ledgerhouse_postgres_up"), 0);
   EXPECT_GT(p.value("ledgerhouse_postgres_errors_total"), 0);

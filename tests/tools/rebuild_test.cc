@@ -20,13 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Polls `pred` every 20 ms for up to `timeout`.
 template <typename F>
 bool eventually(F pred, std::chrono::milliseconds timeout = 120s) {

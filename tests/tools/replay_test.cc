@@ -26,11 +26,6 @@ struct Outcome {
   std::string out, err;
 };
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 // Runs the binary to the end, keeping stdout and stderr.
 Outcome run_both(const std::vector<std::string>& args, const TempDir& dir) {
   static int n = 0;

@@ -17,13 +17,6 @@
 namespace lh::testing {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The DOM Chromium built from `file`, or "" (with a failure) if it did not run.
 std::string chromium_dom(const std::string& file, const std::string& profile_dir) {
   std::string cmd = "timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir=" + profile_dir +
