@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
   sink.apply = [&](const std::vector<const lh::projections::RowBatch*>& b) {
     for (const auto* rb : b) {
       for (int i = 0; i < lh::projections::kTableCount; ++i) {
-        upserts[i] += rb->upserts[i].rows;
+        upserts[i] += rb->upserts[i].rows + rb->inserts[i].rows;
         deletes[i] += rb->deletes[i].rows;
       }
       repoints += rb->repoints.size();

@@ -31,6 +31,7 @@ struct Order {
   std::vector<std::string> vendors;                       // sorted, distinct
   std::vector<std::pair<int32_t, uint16_t>> line_vendor;  // line_no -> index into vendors
   bool dirty = false;
+  bool flushed = false;  // emitted before: the row may be in the table
 };
 
 class OrderOwner final : public Owner {
@@ -55,9 +56,12 @@ class OrderOwner final : public Owner {
   }
 
   void flush(RowBatch* out) override {
-    TableRows& fo = out->upserts[static_cast<size_t>(Table::fact_order)];
+    // A new order is a plain insert for the writer (rows.h), a known one merged.
+    const auto table = static_cast<size_t>(Table::fact_order);
     for (auto& [id, o] : dirty_) {
       o->dirty = false;
+      TableRows& fo = o->flushed ? out->upserts[table] : out->inserts[table];
+      o->flushed = true;
       CopyLine c(fo.copy);
       c.text(*id).integer(static_cast<int64_t>(o->seq)).text(o->customer_id).integer(o->customer_sk);
       c.text(o->currency).integer(o->lines).integer(static_cast<int64_t>(o->vendors.size()));

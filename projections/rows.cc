@@ -30,6 +30,8 @@ int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 
 bool RowBatch::empty_changes() const {
   for (const auto& t : upserts)
     if (!t.empty()) return false;
+  for (const auto& t : inserts)
+    if (!t.empty()) return false;
   for (const auto& t : deletes)
     if (!t.empty()) return false;
   return repoints.empty() && errors.empty();
@@ -38,6 +40,7 @@ bool RowBatch::empty_changes() const {
 void RowBatch::clear() {
   after_seq = last_seq = 0;
   for (auto& t : upserts) t.clear();
+  for (auto& t : inserts) t.clear();
   for (auto& t : deletes) t.clear();
   repoints.clear();
   errors.clear();
@@ -57,6 +60,7 @@ void TableRows::append(TableRows&& o) {
 void RowBatch::append(RowBatch&& o) {
   for (int i = 0; i < kTableCount; ++i) {
     upserts[i].append(std::move(o.upserts[i]));
+    inserts[i].append(std::move(o.inserts[i]));
     deletes[i].append(std::move(o.deletes[i]));
   }
   repoints.insert(repoints.end(), std::make_move_iterator(o.repoints.begin()),
@@ -230,12 +234,12 @@ std::string keep_fixed_columns(const TableSpec& t, std::string_view first, std::
 
 // Folds one keyed table of several batches (see merge_batches).
 void merge_keyed(const TableSpec& t, const std::vector<const RowBatch*>& batches, TableRows* ups,
-                 TableRows* dels) {
+                 TableRows* ins, TableRows* dels) {
   struct State {
     bool deleted = false;        // a delete comes before the current upsert (or alone)
     bool has_upsert = false;
+    bool inserted = false;       // the current line began as an insert (new to the table)
     std::string line;            // the current upsert
-    size_t order = 0;
   };
   std::unordered_map<std::string_view, State> keys;  // views into the batches' text
   std::vector<std::string_view> order;
@@ -254,16 +258,23 @@ void merge_keyed(const TableSpec& t, const std::vector<const RowBatch*>& batches
       State& s = state(line);
       s.deleted = true;
       s.has_upsert = false;
+      s.inserted = false;
       s.line.clear();
     });
-    for_lines(b->upserts[i].copy, [&](std::string_view line) {
+    // Within one batch a key is in its inserts or its upserts, not both.
+    auto upsert = [&](std::string_view line, bool insert) {
       State& s = state(line.substr(0, fields_end(line, t.key_columns)));
       if (s.has_upsert && fixed_columns)
         s.line = keep_fixed_columns(t, s.line, line);
       else
         s.line.assign(line);
+      // An insert after other changes of the key in the group is not new to
+      // the table as the group's writer sees it: merged as an upsert.
+      if (!s.has_upsert) s.inserted = insert && !s.deleted;
       s.has_upsert = true;
-    });
+    };
+    for_lines(b->inserts[i].copy, [&](std::string_view line) { upsert(line, true); });
+    for_lines(b->upserts[i].copy, [&](std::string_view line) { upsert(line, false); });
   }
   for (std::string_view key : order) {
     const State& s = keys.at(key);
@@ -273,9 +284,10 @@ void merge_keyed(const TableSpec& t, const std::vector<const RowBatch*>& batches
       ++dels->rows;
     }
     if (s.has_upsert) {
-      ups->copy += s.line;
-      ups->copy.push_back('\n');
-      ++ups->rows;
+      TableRows* to = s.inserted ? ins : ups;
+      to->copy += s.line;
+      to->copy.push_back('\n');
+      ++to->rows;
     }
   }
 }
@@ -304,9 +316,9 @@ RowBatch merge_batches(const Schema& schema, const std::vector<const RowBatch*>&
   out.last_seq = batches.back()->last_seq;
   for (const auto& t : schema.tables()) {
     const size_t i = static_cast<size_t>(t.id);
-    bool any_delete = false;
-    for (const RowBatch* b : batches) any_delete = any_delete || !b->deletes[i].empty();
-    if (t.insert_only && !any_delete) {
+    bool only_upserts = true;
+    for (const RowBatch* b : batches) only_upserts = only_upserts && b->deletes[i].empty() && b->inserts[i].empty();
+    if (t.insert_only && only_upserts) {
       size_t bytes = 0;
       for (const RowBatch* b : batches) bytes += b->upserts[i].copy.size();
       out.upserts[i].copy.reserve(bytes);
@@ -316,7 +328,7 @@ RowBatch merge_batches(const Schema& schema, const std::vector<const RowBatch*>&
       }
       continue;
     }
-    merge_keyed(t, batches, &out.upserts[i], &out.deletes[i]);
+    merge_keyed(t, batches, &out.upserts[i], &out.inserts[i], &out.deletes[i]);
   }
   for (const RowBatch* b : batches) {
     out.repoints.insert(out.repoints.end(), b->repoints.begin(), b->repoints.end());

@@ -8,8 +8,11 @@
 // each value once and the writer streams the lines unchanged.
 //
 // Invariants the producers keep (the writer may rely on them):
-//  - within one batch, a key appears at most once in a table's upserts, and
-//    never both in its upserts and its deletes;
+//  - within one batch, a key appears at most once in a table's inserts and
+//    upserts together, and never both there and in its deletes;
+//  - a key in a table's inserts has never been emitted before (in an
+//    earlier batch): the writer COPYs these rows straight into the table,
+//    without staging or ON CONFLICT, so a key already there fails the apply;
 //  - rows of insert_only tables are emitted once over the life of the log
 //    (in the batch that holds their event);
 //  - repoints are in the order they were produced, and must be applied in
@@ -54,6 +57,9 @@ struct RowBatch {
   uint64_t after_seq = 0;  // the checkpoint before this batch
   uint64_t last_seq = 0;   // the checkpoint after it
   std::array<TableRows, kTableCount> upserts;
+  // Rows their owner never emitted before (new orders, lines, days): plain
+  // INSERTs for the writer. Producers may always use upserts instead.
+  std::array<TableRows, kTableCount> inserts;
   std::array<TableRows, kTableCount> deletes;  // key columns only
   std::vector<Repoint> repoints;
   std::vector<ProjectionError> errors;
@@ -70,13 +76,15 @@ struct RowBatch {
 // The batches (consecutive: each one's after_seq is the previous one's
 // last_seq) as ONE batch with the same effect on the tables, so the writer
 // issues one COPY and one merge per table per transaction instead of one per
-// batch. Per table: insert_only rows are concatenated; upserts and deletes
-// are folded per key (the first key_columns fields of a line), last change
-// wins: a key ends up upserted (its last line, with the merge_update=false
-// columns of its first line since the last delete, which is what an INSERT
-// followed by ON CONFLICT updates would leave), deleted, or both — deleted
-// then upserted, when a delete precedes its last upsert (the writer applies
-// a table's deletes before its upserts). Keys keep their first-seen order.
+// batch. Per table: insert_only rows are concatenated; inserts, upserts and
+// deletes are folded per key (the first key_columns fields of a line), last
+// change wins: a key ends up upserted (its last line, with the merge_update=
+// false columns of its first line since the last delete, which is what an
+// INSERT followed by ON CONFLICT updates would leave), deleted, or both —
+// deleted then upserted, when a delete precedes its last upsert (the writer
+// applies a table's deletes before its inserts and upserts). A key whose
+// first change in the group is an insert, never deleted in it, stays an
+// insert (with its folded line). Keys keep their first-seen order.
 // Repoints stay in order, after all the upserts (see the .cc for why that
 // is the same final state); errors concatenated; events/skipped summed.
 // The result breaks one invariant above: a key may be both deleted and

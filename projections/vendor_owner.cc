@@ -30,6 +30,7 @@ struct VLine {
   // Earliest time the line entered cancelled / returned (counted once, on that day).
   std::optional<int64_t> cancelled_us, returned_us;
   bool dirty = false;
+  bool flushed = false;  // emitted before: the row may be in the table
 };
 
 struct VOrder {
@@ -47,6 +48,7 @@ struct Perf {
   Decimal revenue;
   int64_t cancelled = 0, returned = 0, reviews = 0, stars = 0, stockouts = 0;
   bool dirty = false;
+  bool flushed = false;  // emitted before: the row may be in the table
 };
 
 constexpr std::string_view kMixed = "MIXED";
@@ -94,11 +96,14 @@ class VendorOwner final : public Owner {
 
   void flush(RowBatch* out) override {
     host_.flush(out);
-    TableRows& ol = out->upserts[static_cast<size_t>(Table::fact_order_line)];
+    // New rows are plain inserts for the writer (rows.h), the others merged.
+    const auto ol_table = static_cast<size_t>(Table::fact_order_line);
     for (auto& [id, o] : dirty_orders_) {
       for (VLine& l : o->lines) {
         if (!l.dirty) continue;
         l.dirty = false;
+        TableRows& ol = l.flushed ? out->upserts[ol_table] : out->inserts[ol_table];
+        l.flushed = true;
         CopyLine c(ol.copy);
         c.text(vendor_).text(*id).integer(l.line_no).integer(static_cast<int64_t>(o->seq));
         c.time_us(o->order_time_us).integer(date_key(o->order_time_us)).text(o->customer_id);
@@ -118,10 +123,12 @@ class VendorOwner final : public Owner {
       o->dirty = false;
     }
     dirty_orders_.clear();
-    TableRows& vp = out->upserts[static_cast<size_t>(Table::fact_vendor_performance)];
+    const auto vp_table = static_cast<size_t>(Table::fact_vendor_performance);
     for (int32_t day : dirty_days_) {
       Perf& p = perf_.at(day);
       p.dirty = false;
+      TableRows& vp = p.flushed ? out->upserts[vp_table] : out->inserts[vp_table];
+      p.flushed = true;
       CopyLine c(vp.copy);
       c.text(vendor_).integer(day).text_or_null(p.currency);
       c.integer(p.orders).integer(p.lines).integer(p.units);

@@ -172,8 +172,8 @@ void apply_errors(PgWriter::Impl& w, pqxx::work& tx, const std::vector<projectio
   copy_lines(tx, w.q(projections::kErrorsTable), lines);
 }
 
-// One batch: deletes, upserts (staging + merge, or straight COPY for
-// insert_only tables), repoints in order, errors. `dirty` marks staging
+// One batch: deletes, inserts (straight COPY), upserts (staging + merge, or
+// straight COPY for insert_only tables), repoints in order, errors. `dirty` marks staging
 // tables already filled in this transaction (several batches).
 void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vector<bool>& dirty) {
   const auto& tables = w.schema.tables();
@@ -186,6 +186,12 @@ void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vect
       copy_lines(tx, stage, b.deletes[i].copy);
       dirty[2 * i + 1] = true;
       tx.exec0(fmt::format("DELETE FROM {} AS t USING {} AS d WHERE {}", w.q(t.name), stage, key_match(t, "t", "d")));
+    }
+    if (!b.inserts[i].empty()) {
+      // New to the table (rows.h): no staging, no ON CONFLICT. A key that is
+      // already there is a producer bug and fails the apply.
+      w.step = fmt::format("copying new rows into {}", w.q(t.name));
+      copy_lines(tx, w.q(t.name), b.inserts[i].copy);  // generated columns: computed
     }
     if (b.upserts[i].empty()) continue;
     if (t.insert_only) {

@@ -164,6 +164,7 @@ void RunMetrics::on_apply(const std::vector<const projections::RowBatch*>& batch
   for (const projections::RowBatch* b : batches) {
     for (int t = 0; t < projections::kTableCount; ++t) {
       rows_upserted_[t] += b->upserts[t].rows;
+      rows_inserted_[t] += b->inserts[t].rows;
       rows_deleted_[t] += b->deletes[t].rows;
     }
     repoints_ += b->repoints.size();
@@ -281,9 +282,11 @@ std::string RunMetrics::render(int64_t now) const {
   x.sample("ledgerhouse_apply_failures_total", double(apply_failures_));
 
   x.family("ledgerhouse_rows_written_total", "counter",
-           "Row changes handed to PostgreSQL per table (op=upsert|delete), before per-key folding within a transaction.");
+           "Row changes handed to PostgreSQL per table (op=insert|upsert|delete; insert = a row new to the table), "
+           "before per-key folding within a transaction.");
   for (int t = 0; t < projections::kTableCount; ++t) {
     std::string_view name = projections::to_string(static_cast<projections::Table>(t));
+    x.sample("ledgerhouse_rows_written_total", {{"table", name}, {"op", "insert"}}, double(rows_inserted_[t]));
     x.sample("ledgerhouse_rows_written_total", {{"table", name}, {"op", "upsert"}}, double(rows_upserted_[t]));
     x.sample("ledgerhouse_rows_written_total", {{"table", name}, {"op", "delete"}}, double(rows_deleted_[t]));
   }

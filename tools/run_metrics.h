@@ -102,6 +102,7 @@ class RunMetrics {
   Histogram apply_;
   uint64_t apply_failures_ = 0;
   uint64_t rows_upserted_[projections::kTableCount] = {};
+  uint64_t rows_inserted_[projections::kTableCount] = {};
   uint64_t rows_deleted_[projections::kTableCount] = {};
   uint64_t repoints_ = 0, projection_errors_ = 0;
   uint64_t projected_ = 0;  // events of applied batches: survives the runner's restarts

@@ -119,6 +119,7 @@ TEST_F(ProjectionRunner, SameRowBatchesAsTheReferencePipeline) {
     EXPECT_EQ(g.events, want.events);
     for (int t = 0; t < projections::kTableCount; ++t) {
       ASSERT_EQ(g.upserts[t].copy, want.upserts[t].copy) << "upserts of table " << t;
+      ASSERT_EQ(g.inserts[t].copy, want.inserts[t].copy) << "inserts of table " << t;
       ASSERT_EQ(g.deletes[t].copy, want.deletes[t].copy) << "deletes of table " << t;
     }
     ASSERT_EQ(g.repoints, want.repoints);

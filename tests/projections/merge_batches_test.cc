@@ -80,6 +80,47 @@ TEST(MergeBatches, UpsertThenDeleteIsADeleteAlone) {
   EXPECT_EQ(m.deletes[fo].copy, "O-1\n");
 }
 
+// Inserts (rows new to the table: the writer COPYs them without ON CONFLICT)
+// stay inserts when nothing before them in the group touched the key.
+TEST(MergeBatches, AnInsertStaysAnInsertWithItsFoldedLineUnlessDeletedInTheGroup) {
+  Schema schema = default_schema();
+  const size_t fo = static_cast<size_t>(Table::fact_order);
+  RowBatch a = batch(0, 1), b = batch(1, 2), c = batch(2, 3);
+  add(a.inserts[fo], order_line("O-1", 5, "placed"));
+  add(b.upserts[fo], order_line("O-1", 9, "shipped"));  // the insert's sk 5 stays
+  add(a.inserts[fo], order_line("O-2", 6, "placed"));
+  add(b.deletes[fo], "O-2\n");
+  add(c.upserts[fo], order_line("O-2", 7, "placed"));   // after a delete: merged, not inserted
+  add(c.inserts[fo], order_line("O-3", 8, "placed"));
+  add(a.upserts[fo], order_line("O-4", 1, "placed"));   // known to the table
+  add(c.upserts[fo], order_line("O-4", 2, "shipped"));
+  RowBatch m = merge_batches(schema, {&a, &b, &c});
+  EXPECT_EQ(m.inserts[fo].copy, order_line("O-1", 5, "shipped") + order_line("O-3", 8, "placed"));
+  EXPECT_EQ(m.inserts[fo].rows, 2u);
+  EXPECT_EQ(m.upserts[fo].copy, order_line("O-2", 7, "placed") + order_line("O-4", 1, "shipped"));
+  EXPECT_EQ(m.upserts[fo].rows, 2u);
+  EXPECT_EQ(m.deletes[fo].copy, "O-2\n");
+}
+
+// An insert-only table with inserts is folded like a keyed one: nothing lost.
+TEST(MergeBatches, InsertsOfAnInsertOnlyTableAreKept) {
+  Schema schema = default_schema();
+  const size_t st = static_cast<size_t>(Table::fact_stock);
+  ASSERT_TRUE(schema.table(Table::fact_stock).insert_only);
+  const size_t n = schema.table(Table::fact_stock).columns.size();
+  auto line = [&](const std::string& seq) {
+    std::string s = "V-1\t" + seq;
+    for (size_t i = 2; i < n; ++i) s += "\tx";
+    return s + "\n";
+  };
+  RowBatch a = batch(0, 1), b = batch(1, 2);
+  add(a.upserts[st], line("1"));
+  add(b.inserts[st], line("2"));
+  RowBatch m = merge_batches(schema, {&a, &b});
+  EXPECT_EQ(m.upserts[st].copy, line("1"));
+  EXPECT_EQ(m.inserts[st].copy, line("2"));
+}
+
 TEST(MergeBatches, KeysOfSeveralColumnsAreWholeFieldsNotPrefixes) {
   Schema schema = default_schema();
   const size_t ol = static_cast<size_t>(Table::fact_order_line);

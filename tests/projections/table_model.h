@@ -66,23 +66,31 @@ class TableModel {
     for (const auto& spec : schema_.tables()) {
       const size_t t = static_cast<size_t>(spec.id);
       const auto ups = split_lines(b.upserts[t].copy);
+      const auto ins = split_lines(b.inserts[t].copy);
       const auto dels = split_lines(b.deletes[t].copy);
-      if (ups.size() != b.upserts[t].rows || dels.size() != b.deletes[t].rows)
+      if (ups.size() != b.upserts[t].rows || ins.size() != b.inserts[t].rows || dels.size() != b.deletes[t].rows)
         problem(spec, "row count does not match the lines");
       // Deletes first, as the writer applies them. A key in both lists is a
       // broken invariant, except in a batch of merge_batches (rows.h), where
       // it means "deleted, then upserted".
       for (const auto& line : dels) rows_[t].erase(split_fields(line));
       std::set<Fields> seen;
-      for (const auto& line : ups) {
-        Fields f = split_fields(line);
-        if (f.size() != spec.columns.size()) {
-          problem(spec, "upsert with " + std::to_string(f.size()) + " fields: " + line);
-          continue;
+      // Inserts (new keys: the writer COPYs them, a key already there fails),
+      // then upserts.
+      for (const auto* lines : {&ins, &ups}) {
+        const bool insert = lines == &ins;
+        for (const auto& line : *lines) {
+          Fields f = split_fields(line);
+          if (f.size() != spec.columns.size()) {
+            problem(spec, std::string(insert ? "insert" : "upsert") + " with " + std::to_string(f.size()) +
+                              " fields: " + line);
+            continue;
+          }
+          Fields key(f.begin(), f.begin() + spec.key_columns);
+          if (!seen.insert(key).second) problem(spec, "key twice in one batch: " + line);
+          if (insert && rows_[t].count(key)) problem(spec, "insert of a key already in the table: " + line);
+          upsert(spec, std::move(key), std::move(f));
         }
-        Fields key(f.begin(), f.begin() + spec.key_columns);
-        if (!seen.insert(key).second) problem(spec, "key twice in one batch: " + line);
-        upsert(spec, std::move(key), std::move(f));
       }
       for (const auto& line : dels) {
         Fields key = split_fields(line);

@@ -73,12 +73,18 @@ TEST(TableModel, BrokenInvariantsAreProblems) {
   add_line(b2, Table::alert_high_latency,
            "1\t2026-11-01 10:00:00.000000+00\tS\t/\tGET\t200\t3000\t2000\t\\N\t\\N\t\\N\t\\N");
   m.apply(b2);  // insert_only row emitted again
+  RowBatch b3;   // an insert of a key the table holds (O-1 from b)
+  b3.inserts[static_cast<size_t>(Table::fact_order)].copy = order_row("O-1", "1", "cancelled") + "\n";
+  b3.inserts[static_cast<size_t>(Table::fact_order)].rows = 1;
+  m.apply(b3);
   EXPECT_EQ(m.problems,
             (std::vector<std::string>{"dim_vendor: row count does not match the lines",
                                       "fact_order: key twice in one batch: " + order_row("O-1", "1", "shipped"),
                                       "fact_order: upsert with 2 fields: O-2\tonly two fields",
                                       "fact_order: key both upserted and deleted: O-1",
-                                      "alert_high_latency: insert_only row emitted twice"}));
+                                      "alert_high_latency: insert_only row emitted twice",
+                                      "fact_order: insert of a key already in the table: " +
+                                          order_row("O-1", "1", "cancelled")}));
 }
 
 }  // namespace

@@ -102,6 +102,43 @@ TEST(PgWriter, UpsertsMergeButLeaveSkColumnsToRepoints) {
   EXPECT_EQ(w->checkpoint()->last_seq, 20u);
 }
 
+// Inserts (rows.h: rows new to the table) are COPYed straight in; a later
+// upsert of the same key merges as usual; an insert of a key the table
+// already holds fails the whole apply, naming the table, and writes nothing.
+TEST(PgWriter, InsertsAreCopiedStraightInAndAKnownKeyFailsTheApply) {
+  auto s = make_schema(fresh_schema());
+  auto w = writer(s);
+  LH_ASSERT_OK(w->init_db());
+  const std::string sch = s.options().schema;
+  auto b1 = batch(0, 10);
+  order_line(b1, "V-1", "O-1", "1", "2026-11-01 10:00:00+00", "C-1", "5", "P-1", "3");
+  order_line(b1, "V-1", "O-2", "1", "2026-11-01 11:00:00+00", "C-1", "5", "P-1", "3");
+  std::swap(b1.inserts[ti(Table::fact_order_line)], b1.upserts[ti(Table::fact_order_line)]);
+  add_row(b1.inserts[ti(Table::fact_vendor_performance)],
+          {"V-1", "20261101", "EUR", "2", "2", "2", "20.00", "0", "0", "0", nullptr, "0"});
+  LH_ASSERT_OK(w->apply({&b1}));
+  EXPECT_EQ(query1("SELECT string_agg(order_id || ' ' || status, ', ' ORDER BY order_id) FROM " + sch +
+                   ".fact_order_line"),
+            "O-1 placed, O-2 placed");
+  auto b2 = batch(10, 20);  // a known line changes: merged, its sk columns kept
+  order_line(b2, "V-1", "O-1", "1", "2026-11-01 10:00:00+00", "C-1", "99", "P-1", "98", "shipped");
+  LH_ASSERT_OK(w->apply({&b2}));
+  EXPECT_EQ(query1("SELECT format('%s %s %s', status, customer_sk, product_sk) FROM " + sch +
+                   ".fact_order_line WHERE order_id = 'O-1'"),
+            "shipped 5 3");
+  auto b3 = batch(20, 30);  // a producer bug: O-2 is not new
+  order_line(b3, "V-1", "O-3", "1", "2026-11-02 10:00:00+00", "C-1", "5", "P-1", "3");
+  order_line(b3, "V-1", "O-2", "1", "2026-11-01 11:00:00+00", "C-1", "5", "P-1", "3", "shipped");
+  std::swap(b3.inserts[ti(Table::fact_order_line)], b3.upserts[ti(Table::fact_order_line)]);
+  auto st = w->apply({&b3});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("copying new rows into \"" + sch + "\".\"fact_order_line\""), std::string::npos)
+      << st.error().message;
+  EXPECT_NE(st.error().message.find("duplicate key"), std::string::npos) << st.error().message;
+  EXPECT_EQ(query1("SELECT count(*) FROM " + sch + ".fact_order_line"), "2");  // O-3 not written either
+  EXPECT_EQ(w->checkpoint()->last_seq, 20u);
+}
+
 TEST(PgWriter, AppliesInsertOnlyDeletesRepointsInOrderErrorsAndCheckpoint) {
   auto s = make_schema(fresh_schema());
   auto w = writer(s);
