@@ -77,10 +77,7 @@ void create_staging(PgWriter::Impl& w, pqxx::work& tx) {
     tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} ON COMMIT DELETE ROWS AS SELECT {} FROM {} WITH NO DATA",
                          stage_name(t, "del"), projections::key_list(t), w.q(t.name)));
   }
-  tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (wave integer NOT NULL, dim smallint NOT NULL, "
-                       "natural_id text NOT NULL, from_ts timestamptz NOT NULL, to_ts timestamptz NOT NULL, "
-                       "sk bigint NOT NULL) ON COMMIT DELETE ROWS",
-                       kRepointStage));
+  create_repoint_stage(tx);
 }
 
 std::string key_match(const TableSpec& t, const char* a, const char* b) {
@@ -132,33 +129,17 @@ std::vector<int> repoint_waves(const std::vector<Repoint>& rs) {
   return wave;
 }
 
-void apply_repoints(PgWriter::Impl& w, pqxx::work& tx, const std::vector<Repoint>& rs) {
+// Appends the repoints, in order, to the table `table` (PgOptions::
+// defer_repoints_to): its identity column keeps their order across batches.
+void defer_repoints(PgWriter::Impl& w, pqxx::work& tx, const std::vector<Repoint>& rs) {
   if (rs.empty()) return;
-  std::vector<int> wave = repoint_waves(rs);
   std::string lines;
-  for (size_t i = 0; i < rs.size(); ++i) {
+  for (const Repoint& r : rs) {
     CopyLine l(lines);
-    l.integer(wave[i]).integer(static_cast<int>(rs[i].dim)).text(rs[i].natural_id);
-    l.time_us(rs[i].from_us).time_us(rs[i].to_us).integer(rs[i].sk).end();
+    l.integer(static_cast<int>(r.dim)).text(r.natural_id).integer(r.from_us).integer(r.to_us).integer(r.sk).end();
   }
-  w.step = "staging repoints";
-  copy_lines(tx, kRepointStage, lines);
-  for (int k = 0; k <= wave.back(); ++k) {
-    bool dims[projections::kDimCount] = {};
-    for (size_t i = 0; i < rs.size(); ++i)
-      if (wave[i] == k) dims[static_cast<int>(rs[i].dim)] = true;
-    for (const auto& t : w.schema.tables())
-      for (const auto& ref : t.sk_refs) {
-        if (!dims[static_cast<int>(ref.dim)]) continue;
-        w.step = fmt::format("repointing {}.{}", w.q(t.name), ref.sk_column);
-        std::string sk = quote_ident(ref.sk_column), id = quote_ident(ref.id_column),
-                    time = quote_ident(ref.time_column);
-        tx.exec0(fmt::format("UPDATE {} AS t SET {} = r.sk FROM {} r WHERE r.wave = {} AND r.dim = {} "
-                             "AND t.{} = r.natural_id AND t.{} >= r.from_ts AND t.{} < r.to_ts "
-                             "AND t.{} IS DISTINCT FROM r.sk",
-                             w.q(t.name), sk, kRepointStage, k, static_cast<int>(ref.dim), id, time, time, sk));
-      }
-  }
+  w.step = "deferring repoints to " + w.options.defer_repoints_to;
+  copy_lines(tx, w.options.defer_repoints_to + " (dim, natural_id, from_us, to_us, sk)", lines);
 }
 
 void apply_errors(PgWriter::Impl& w, pqxx::work& tx, const std::vector<projections::ProjectionError>& errors) {
@@ -206,8 +187,12 @@ void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vect
     dirty[2 * i] = true;
     tx.exec0(merge_sql(w, t));
   }
-  apply_repoints(w, tx, b.repoints);
-  if (!b.repoints.empty()) tx.exec0(std::string("TRUNCATE ") + kRepointStage);
+  if (!w.options.defer_repoints_to.empty()) {
+    defer_repoints(w, tx, b.repoints);
+  } else {
+    apply_repoints(tx, w.schema, b.repoints, w.step);
+    if (!b.repoints.empty()) tx.exec0(std::string("TRUNCATE ") + kRepointStage);
+  }
   apply_errors(w, tx, b.errors);
 }
 
@@ -217,6 +202,43 @@ std::string libpq_default(const char* env, const char* fallback) {
 }
 
 }  // namespace
+
+void create_repoint_stage(pqxx::work& tx) {
+  tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (wave integer NOT NULL, dim smallint NOT NULL, "
+                       "natural_id text NOT NULL, from_ts timestamptz NOT NULL, to_ts timestamptz NOT NULL, "
+                       "sk bigint NOT NULL) ON COMMIT DELETE ROWS",
+                       kRepointStage));
+}
+
+void apply_repoints(pqxx::work& tx, const projections::Schema& schema, const std::vector<Repoint>& rs,
+                    std::string& step) {
+  if (rs.empty()) return;
+  std::vector<int> wave = repoint_waves(rs);
+  std::string lines;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    CopyLine l(lines);
+    l.integer(wave[i]).integer(static_cast<int>(rs[i].dim)).text(rs[i].natural_id);
+    l.time_us(rs[i].from_us).time_us(rs[i].to_us).integer(rs[i].sk).end();
+  }
+  step = "staging repoints";
+  copy_lines(tx, kRepointStage, lines);
+  for (int k = 0; k <= wave.back(); ++k) {
+    bool dims[projections::kDimCount] = {};
+    for (size_t i = 0; i < rs.size(); ++i)
+      if (wave[i] == k) dims[static_cast<int>(rs[i].dim)] = true;
+    for (const auto& t : schema.tables())
+      for (const auto& ref : t.sk_refs) {
+        if (!dims[static_cast<int>(ref.dim)]) continue;
+        step = fmt::format("repointing {}.{}", projections::qualified(schema, t.name), ref.sk_column);
+        std::string sk = quote_ident(ref.sk_column), id = quote_ident(ref.id_column),
+                    time = quote_ident(ref.time_column);
+        tx.exec0(fmt::format("UPDATE {} AS t SET {} = r.sk FROM {} r WHERE r.wave = {} AND r.dim = {} "
+                             "AND t.{} = r.natural_id AND t.{} >= r.from_ts AND t.{} < r.to_ts "
+                             "AND t.{} IS DISTINCT FROM r.sk",
+                             projections::qualified(schema, t.name), sk, kRepointStage, k, static_cast<int>(ref.dim), id, time, time, sk));
+      }
+  }
+}
 
 std::string describe_dsn(const std::string& dsn) {
   char* err = nullptr;

@@ -39,6 +39,13 @@ struct PgOptions {
   // "SET synchronous_commit = off" for a replay (a lost commit takes its
   // checkpoint with it, so the replay just redoes that batch).
   std::string session_sql;
+  // A fresh replay target only (storage/replay_target.h): repoints are not
+  // applied but appended, in order, to this table (qualified name), and
+  // ReplayTarget::finish applies them all at the end, in that order. Facts
+  // keep stale sks until then; the final state is the same (see
+  // merge_batches in projections/rows.cc for why repoints may run after
+  // later rows).
+  std::string defer_repoints_to;
 };
 
 struct ProjectionState {

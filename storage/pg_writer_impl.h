@@ -40,6 +40,17 @@ struct PgWriter::Impl {
   bool initialized(pqxx::work& tx);
 };
 
+// The session's temporary table apply_repoints stages repoints in (ON
+// COMMIT DELETE ROWS); idempotent.
+void create_repoint_stage(pqxx::work& tx);
+
+// Re-points the facts of `rs`, in their order: split into waves that may
+// run as one UPDATE per SkRef (a wave never holds two overlapping ranges of
+// one member), staged through create_repoint_stage's table. `step` says
+// what runs, for error messages.
+void apply_repoints(pqxx::work& tx, const projections::Schema& schema, const std::vector<projections::Repoint>& rs,
+                    std::string& step);
+
 // COPY text lines (each ending with '\n') into `table` (qualified), in large
 // chunks rather than line by line.
 void copy_lines(pqxx::work& tx, const std::string& table, const std::string& lines);

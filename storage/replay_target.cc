@@ -7,6 +7,7 @@
 
 #include "projections/ddl.h"
 #include "storage/pg_writer.h"
+#include "storage/pg_writer_impl.h"
 
 namespace lh::storage {
 
@@ -53,6 +54,8 @@ Result<ReplayTargetState> ReplayTarget::inspect(const std::string& dsn, const pr
     std::string rs = projections::qualified(schema, kReplayStateTable);
     st.initialized = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", cp)[0].as<bool>();
     st.replay_made = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", rs)[0].as<bool>();
+    st.repoints_deferred = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
+                                           projections::qualified(schema, kReplayRepointsTable))[0].as<bool>();
     if (st.initialized)
       st.checkpoint_seq = tx.exec1("SELECT coalesce(min(last_seq), 0) FROM " + cp)[0].as<uint64_t>();
     if (st.replay_made) {
@@ -74,7 +77,7 @@ Result<ReplayTargetState> ReplayTarget::inspect(const std::string& dsn, const pr
 }
 
 Status ReplayTarget::create(const std::string& dsn, const projections::Schema& schema, const ReplayBound& bound,
-                            bool defer_indexes) {
+                            bool bulk) {
   const std::string& name = schema.options().schema;
   return with_connection(dsn, "creating the replay schema " + quote_ident(name), [&](pqxx::connection& c) {
     pqxx::work tx(c);
@@ -84,7 +87,12 @@ Status ReplayTarget::create(const std::string& dsn, const projections::Schema& s
     if (tx.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1", name)[0].as<int>() > 0)
       throw std::runtime_error("schema " + quote_ident(name) + " already exists");
     for (const auto& sql : projections::ddl_statements(schema))
-      if (!defer_indexes || !is_secondary_index(sql)) tx.exec0(sql);
+      if (!bulk || !is_secondary_index(sql)) tx.exec0(sql);
+    if (bulk)
+      tx.exec0(fmt::format("CREATE TABLE {} (pos bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                           "dim smallint NOT NULL, natural_id text NOT NULL, from_us bigint NOT NULL, "
+                           "to_us bigint NOT NULL, sk bigint NOT NULL)",
+                           projections::qualified(schema, kReplayRepointsTable)));
     tx.exec0(fmt::format("CREATE TABLE {} (requested text NOT NULL, until_seq bigint NOT NULL, "
                          "until_time timestamptz, indexes_deferred boolean NOT NULL, "
                          "started_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz)",
@@ -93,23 +101,46 @@ Status ReplayTarget::create(const std::string& dsn, const projections::Schema& s
                                 "VALUES ($1, $2, CASE WHEN $3::bigint = 0 THEN NULL "
                                 "ELSE timestamptz 'epoch' + $3::bigint * interval '1 microsecond' END, $4)",
                                 projections::qualified(schema, kReplayStateTable)),
-                    bound.requested, static_cast<int64_t>(bound.until_seq), bound.until_time_us, defer_indexes);
+                    bound.requested, static_cast<int64_t>(bound.until_seq), bound.until_time_us, bulk);
     tx.commit();
   });
 }
 
-Status ReplayTarget::finish(const std::string& dsn, const projections::Schema& schema) {
+Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections::Schema& schema) {
   const std::string& name = schema.options().schema;
-  return with_connection(dsn, "building the indexes of " + quote_ident(name), [&](pqxx::connection& c) {
+  uint64_t applied = 0;
+  std::string step = "building the indexes of " + quote_ident(name);
+  Status s = with_connection(dsn, "finishing the replay into " + quote_ident(name), [&](pqxx::connection& c) {
     // Index builds sort in maintenance_work_mem: more of it, fewer passes.
     pqxx::nontransaction(c).exec0("SET maintenance_work_mem = '512MB'");
     pqxx::work tx(c);
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + name);
+    const std::string deferred = projections::qualified(schema, kReplayRepointsTable);
+    if (tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", deferred)[0].as<bool>()) {
+      step = "reading the deferred repoints";
+      std::vector<projections::Repoint> rs;
+      for (const auto& r : tx.exec("SELECT dim, natural_id, from_us, to_us, sk FROM " + deferred + " ORDER BY pos")) {
+        projections::Repoint p;
+        p.dim = static_cast<projections::Dim>(r[0].as<int>());
+        p.natural_id = r[1].as<std::string>();
+        p.from_us = r[2].as<int64_t>();
+        p.to_us = r[3].as<int64_t>();
+        p.sk = r[4].as<int64_t>();
+        rs.push_back(std::move(p));
+      }
+      create_repoint_stage(tx);
+      apply_repoints(tx, schema, rs, step);
+      tx.exec0("DROP TABLE " + deferred);
+      applied = rs.size();
+    }
+    step = "building the indexes of " + quote_ident(name);
     for (const auto& sql : projections::ddl_statements(schema)) tx.exec0(sql);
     tx.exec0(fmt::format("UPDATE {} SET completed_at = now() WHERE completed_at IS NULL",
                          projections::qualified(schema, kReplayStateTable)));
     tx.commit();
   });
+  if (!s.ok()) return Error{s.error().message + " (while " + step + ")"};
+  return applied;
 }
 
 }  // namespace lh::storage

@@ -5,6 +5,11 @@
 // indexes (bulk load); finish() builds them with the full init-db DDL, so the
 // finished schema has exactly the tables, keys, indexes, views and RLS of one
 // made by init-db, plus the replay_state row saying what it was replayed to.
+// A fresh bulk-load target also defers the repoints (facts re-pointed to a
+// late dimension version): the writer appends them, in order, to
+// <schema>.replay_repoints (PgOptions::defer_repoints_to) and finish()
+// applies them in one go, where each would otherwise scan the insert-only
+// facts, which have no index on (member, time), once per transaction.
 #pragma once
 
 #include <cstdint>
@@ -28,11 +33,13 @@ struct ReplayTargetState {
   bool replay_made = false;   // the replay_state table exists (created by a replay)
   bool complete = false;      // finish() has run
   bool indexes_deferred = false;
+  bool repoints_deferred = false;  // the replay_repoints table exists (until finish)
   ReplayBound bound;          // when replay_made
   uint64_t checkpoint_seq = 0;  // min last_seq over the projections (when initialized)
 };
 
 inline constexpr const char* kReplayStateTable = "replay_state";
+inline constexpr const char* kReplayRepointsTable = "replay_repoints";
 
 class ReplayTarget {
  public:
@@ -42,15 +49,18 @@ class ReplayTarget {
   static Result<ReplayTargetState> inspect(const std::string& dsn, const projections::Schema& schema);
 
   // Creates the schema in one transaction: init-db's DDL (without the
-  // secondary indexes when defer_indexes), checkpoints at 0, and the
-  // replay_state row with `bound`. Fails if the schema already exists.
+  // secondary indexes and with the replay_repoints table when bulk), checkpoints
+  // at 0, and the replay_state row with `bound`. Fails if the schema
+  // already exists.
   static Status create(const std::string& dsn, const projections::Schema& schema, const ReplayBound& bound,
-                       bool defer_indexes);
+                       bool bulk);
 
-  // After the last batch: in one transaction runs init-db's full DDL (builds
-  // the deferred indexes, changes nothing else) and marks the replay
-  // complete. Idempotent: an interrupted finish is simply run again.
-  static Status finish(const std::string& dsn, const projections::Schema& schema);
+  // After the last batch, in one transaction: applies the deferred repoints
+  // in their order and drops replay_repoints, runs init-db's full DDL
+  // (builds the deferred indexes, changes nothing else) and marks the
+  // replay complete. Returns how many deferred repoints it applied.
+  // Idempotent: an interrupted finish is simply run again.
+  static Result<uint64_t> finish(const std::string& dsn, const projections::Schema& schema);
 };
 
 }  // namespace lh::storage

@@ -119,6 +119,9 @@ Result<ReplaySummary> replay_into(const storage::EventLog& log, const ReplayRequ
   po.dsn = request.dsn;
   po.retry_for_s = 60;
   if (request.synchronous_commit_off) po.session_sql = "SET synchronous_commit = off";
+  // A bulk target made now, or resumed (an older one may have none).
+  if (state->schema_exists ? state->repoints_deferred : request.defer_indexes)
+    po.defer_repoints_to = projections::qualified(*schema, storage::kReplayRepointsTable);
   po.on_retry = [&](const std::string& what, int attempt, int64_t delay_ms) {
     if (request.runner.on_notice)
       request.runner.on_notice(fmt::format("PostgreSQL: {} (attempt {}, retrying in {} ms)", what, attempt, delay_ms));
@@ -161,7 +164,9 @@ Result<ReplaySummary> replay_into(const storage::EventLog& log, const ReplayRequ
   }
   if (request.on_finishing) request.on_finishing();
   auto t = Clock::now();
-  if (auto s = storage::ReplayTarget::finish(request.dsn, *schema); !s.ok()) return s.error();
+  auto finished = storage::ReplayTarget::finish(request.dsn, *schema);
+  if (!finished.ok()) return finished.error();
+  summary.deferred_repoints = *finished;
   summary.index_s = since(t);
   summary.total_s = since(started);
   return summary;

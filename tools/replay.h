@@ -37,7 +37,9 @@ struct ReplayRequest {
   std::optional<uint64_t> until_seq;     // at most one of the two; neither = the log head now;
                                          // 0 = nothing (an empty warehouse)
   std::optional<int64_t> until_time_us;
-  bool defer_indexes = true;             // bulk load: secondary indexes built at the end
+  // Bulk load of a new target: secondary indexes built and repoints applied
+  // at the end (storage/replay_target.h).
+  bool defer_indexes = true;
   bool synchronous_commit_off = true;    // for the replay's own session only
   // batch_events, max_events_per_apply, max_batches_in_flight, threads,
   // stop, on_progress, on_notice are used; the bound and start are set here.
@@ -56,7 +58,8 @@ struct ReplaySummary {
   uint64_t events = 0;         // events projected (not warm-up) by this run
   uint64_t applies = 0;        // transactions
   double load_s = 0;           // projecting (warm-up included)
-  double index_s = 0;          // building the deferred indexes + marking complete
+  uint64_t deferred_repoints = 0;  // repoints applied at the end (bulk load)
+  double index_s = 0;          // deferred repoints + indexes + marking complete
   double total_s = 0;
 };
 

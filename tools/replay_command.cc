@@ -112,10 +112,11 @@ void replay_command(const ReplayArgs& a, GlobalOptions& g) {
     throw CommandError(fmt::format("interrupted at seq {}; run the same command again to resume", s.applied_seq),
                        130);
   std::printf("replayed into schema %s up to %s: seq %llu, %llu events in %.2f s (%s events/s; load %.2f s, "
-              "indexes %.2f s), %llu transactions%s\n",
+              "%llu deferred repoints + indexes %.2f s), %llu transactions%s\n",
               a.into.c_str(), s.bound.requested.c_str(), static_cast<unsigned long long>(s.applied_seq),
               static_cast<unsigned long long>(s.events), s.total_s,
-              human_count(s.total_s > 0 ? s.events / s.total_s : 0).c_str(), s.load_s, s.index_s,
+              human_count(s.total_s > 0 ? s.events / s.total_s : 0).c_str(), s.load_s,
+              static_cast<unsigned long long>(s.deferred_repoints), s.index_s,
               static_cast<unsigned long long>(s.applies),
               s.resumed_after ? fmt::format(", resumed after seq {}", s.resumed_after).c_str() : "");
 }
