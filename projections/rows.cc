@@ -1,6 +1,7 @@
 #include "projections/rows.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -336,6 +337,46 @@ RowBatch merge_batches(const Schema& schema, const std::vector<const RowBatch*>&
     out.events += b->events;
     out.skipped += b->skipped;
   }
+  return out;
+}
+
+std::vector<Repoint> collapse_repoints(const std::vector<Repoint>& rs) {
+  struct Member {
+    const Repoint* first;
+    std::map<int64_t, std::pair<int64_t, int64_t>> ranges;  // from -> (to, sk), disjoint
+  };
+  std::vector<Member> members;
+  std::map<std::pair<Dim, std::string_view>, size_t> index;
+  for (const Repoint& r : rs) {
+    if (r.from_us >= r.to_us) continue;
+    auto [at, fresh] = index.try_emplace({r.dim, r.natural_id}, members.size());
+    if (fresh) members.push_back(Member{&r, {}});
+    auto& m = members[at->second].ranges;
+    // A range straddling from_us keeps its part before it (and after to_us).
+    auto it = m.lower_bound(r.from_us);
+    if (it != m.begin()) {
+      auto p = std::prev(it);
+      if (p->second.first > r.from_us) {
+        auto [to, sk] = p->second;
+        p->second.first = r.from_us;
+        if (to > r.to_us) m.emplace(r.to_us, std::make_pair(to, sk));
+      }
+    }
+    // Ranges starting inside [from_us, to_us): gone, but for a tail beyond.
+    it = m.lower_bound(r.from_us);
+    while (it != m.end() && it->first < r.to_us) {
+      auto [to, sk] = it->second;
+      it = m.erase(it);
+      if (to > r.to_us) {
+        m.emplace(r.to_us, std::make_pair(to, sk));
+        break;
+      }
+    }
+    m.emplace(r.from_us, std::make_pair(r.to_us, r.sk));
+  }
+  std::vector<Repoint> out;
+  for (const Member& m : members)
+    for (const auto& [from, v] : m.ranges) out.push_back(Repoint{m.first->dim, m.first->natural_id, from, v.first, v.second});
   return out;
 }
 

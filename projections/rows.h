@@ -91,6 +91,14 @@ struct RowBatch {
 // upserted, meaning delete first.
 RowBatch merge_batches(const Schema& schema, const std::vector<const RowBatch*>& batches);
 
+// The repoints `rs`, meant to be applied in their order, as disjoint ranges
+// per member with the same effect: a fact ends on the sk of the last
+// repoint covering its (member, time), so a later range overwrites an
+// earlier one where they overlap. The result may be applied in any order,
+// hence as one UPDATE per SkRef. Members keep their first-seen order,
+// ranges ascend; empty ranges vanish.
+std::vector<Repoint> collapse_repoints(const std::vector<Repoint>& rs);
+
 // Formats COPY text values into one line. Usage:
 //   CopyLine l(rows.copy); l.text(id); l.integer(n); l.null(); l.end(); ++rows.rows;
 class CopyLine {

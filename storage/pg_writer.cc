@@ -107,28 +107,6 @@ std::string merge_sql(PgWriter::Impl& w, const TableSpec& t) {
                      projections::column_list(t), stage_name(t, "up"), projections::key_list(t), action);
 }
 
-// Splits repoints into waves applied one after the other: a repoint joins
-// the current wave unless its range overlaps one of the same member already
-// in it (then order matters and it opens the next wave). Usually one wave.
-std::vector<int> repoint_waves(const std::vector<Repoint>& rs) {
-  std::vector<int> wave(rs.size());
-  std::map<std::pair<int, std::string>, std::vector<std::pair<int64_t, int64_t>>> current;
-  int w = 0;
-  for (size_t i = 0; i < rs.size(); ++i) {
-    auto& ranges = current[{static_cast<int>(rs[i].dim), rs[i].natural_id}];
-    bool overlaps = std::any_of(ranges.begin(), ranges.end(), [&](const auto& r) {
-      return rs[i].from_us < r.second && r.first < rs[i].to_us;
-    });
-    if (overlaps) {
-      ++w;
-      current.clear();
-    }
-    current[{static_cast<int>(rs[i].dim), rs[i].natural_id}].push_back({rs[i].from_us, rs[i].to_us});
-    wave[i] = w;
-  }
-  return wave;
-}
-
 // Appends the repoints, in order, to the table `table` (PgOptions::
 // defer_repoints_to): its identity column keeps their order across batches.
 void defer_repoints(PgWriter::Impl& w, pqxx::work& tx, const std::vector<Repoint>& rs) {
@@ -204,40 +182,37 @@ std::string libpq_default(const char* env, const char* fallback) {
 }  // namespace
 
 void create_repoint_stage(pqxx::work& tx) {
-  tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (wave integer NOT NULL, dim smallint NOT NULL, "
-                       "natural_id text NOT NULL, from_ts timestamptz NOT NULL, to_ts timestamptz NOT NULL, "
-                       "sk bigint NOT NULL) ON COMMIT DELETE ROWS",
+  tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} (dim smallint NOT NULL, natural_id text NOT NULL, "
+                       "from_ts timestamptz NOT NULL, to_ts timestamptz NOT NULL, sk bigint NOT NULL) "
+                       "ON COMMIT DELETE ROWS",
                        kRepointStage));
 }
 
-void apply_repoints(pqxx::work& tx, const projections::Schema& schema, const std::vector<Repoint>& rs,
+void apply_repoints(pqxx::work& tx, const projections::Schema& schema, const std::vector<Repoint>& in,
                     std::string& step) {
+  // Disjoint per member (rows.h): one UPDATE per SkRef, whatever the order.
+  const std::vector<Repoint> rs = projections::collapse_repoints(in);
   if (rs.empty()) return;
-  std::vector<int> wave = repoint_waves(rs);
   std::string lines;
-  for (size_t i = 0; i < rs.size(); ++i) {
+  bool dims[projections::kDimCount] = {};
+  for (const Repoint& r : rs) {
     CopyLine l(lines);
-    l.integer(wave[i]).integer(static_cast<int>(rs[i].dim)).text(rs[i].natural_id);
-    l.time_us(rs[i].from_us).time_us(rs[i].to_us).integer(rs[i].sk).end();
+    l.integer(static_cast<int>(r.dim)).text(r.natural_id).time_us(r.from_us).time_us(r.to_us).integer(r.sk).end();
+    dims[static_cast<int>(r.dim)] = true;
   }
   step = "staging repoints";
   copy_lines(tx, kRepointStage, lines);
-  for (int k = 0; k <= wave.back(); ++k) {
-    bool dims[projections::kDimCount] = {};
-    for (size_t i = 0; i < rs.size(); ++i)
-      if (wave[i] == k) dims[static_cast<int>(rs[i].dim)] = true;
-    for (const auto& t : schema.tables())
-      for (const auto& ref : t.sk_refs) {
-        if (!dims[static_cast<int>(ref.dim)]) continue;
-        step = fmt::format("repointing {}.{}", projections::qualified(schema, t.name), ref.sk_column);
-        std::string sk = quote_ident(ref.sk_column), id = quote_ident(ref.id_column),
-                    time = quote_ident(ref.time_column);
-        tx.exec0(fmt::format("UPDATE {} AS t SET {} = r.sk FROM {} r WHERE r.wave = {} AND r.dim = {} "
-                             "AND t.{} = r.natural_id AND t.{} >= r.from_ts AND t.{} < r.to_ts "
-                             "AND t.{} IS DISTINCT FROM r.sk",
-                             projections::qualified(schema, t.name), sk, kRepointStage, k, static_cast<int>(ref.dim), id, time, time, sk));
-      }
-  }
+  for (const auto& t : schema.tables())
+    for (const auto& ref : t.sk_refs) {
+      if (!dims[static_cast<int>(ref.dim)]) continue;
+      const std::string table = projections::qualified(schema, t.name);
+      step = fmt::format("repointing {}.{}", table, ref.sk_column);
+      std::string sk = quote_ident(ref.sk_column), id = quote_ident(ref.id_column),
+                  time = quote_ident(ref.time_column);
+      tx.exec0(fmt::format("UPDATE {} AS t SET {} = r.sk FROM {} r WHERE r.dim = {} AND t.{} = r.natural_id "
+                           "AND t.{} >= r.from_ts AND t.{} < r.to_ts AND t.{} IS DISTINCT FROM r.sk",
+                           table, sk, kRepointStage, static_cast<int>(ref.dim), id, time, time, sk));
+    }
 }
 
 std::string describe_dsn(const std::string& dsn) {

@@ -44,9 +44,9 @@ struct PgWriter::Impl {
 // COMMIT DELETE ROWS); idempotent.
 void create_repoint_stage(pqxx::work& tx);
 
-// Re-points the facts of `rs`, in their order: split into waves that may
-// run as one UPDATE per SkRef (a wave never holds two overlapping ranges of
-// one member), staged through create_repoint_stage's table. `step` says
+// Re-points the facts of `rs` as applying them in their order would:
+// collapsed to disjoint ranges (projections::collapse_repoints), staged
+// through create_repoint_stage's table, one UPDATE per SkRef. `step` says
 // what runs, for error messages.
 void apply_repoints(pqxx::work& tx, const projections::Schema& schema, const std::vector<projections::Repoint>& rs,
                     std::string& step);
