@@ -12,7 +12,7 @@ bool is_key_lead(const TableSpec& t, const std::string& column) {
   return t.key_columns > 0 && t.columns[0].name == column;
 }
 
-std::string create_table(const Schema& s, const TableSpec& t) {
+std::string create_table(const Schema& s, const TableSpec& t, bool primary_key) {
   std::string sql = fmt::format("CREATE TABLE IF NOT EXISTS {} (", qualified(s, t.name));
   for (const auto& c : t.columns)
     sql += fmt::format("{} {}{}, ", quote_ident(c.name), sql_type(c.type), c.nullable ? "" : " NOT NULL");
@@ -21,7 +21,11 @@ std::string create_table(const Schema& s, const TableSpec& t) {
   // Upserted rows are updated in place (status changes, counters): free
   // room in each page lets PostgreSQL make those HOT updates (no index
   // entries, when no indexed column changes). Insert-only tables pack full.
-  return sql + fmt::format("PRIMARY KEY ({})){}", key_list(t), t.insert_only ? "" : " WITH (fillfactor = 80)");
+  if (primary_key)
+    sql += fmt::format("PRIMARY KEY ({})", key_list(t));
+  else
+    sql.erase(sql.size() - 2);  // the last ", "
+  return sql + fmt::format("){}", t.insert_only ? "" : " WITH (fillfactor = 80)");
 }
 
 std::string create_index(const Schema& s, const TableSpec& t, const std::vector<std::string>& cols) {
@@ -212,12 +216,18 @@ const std::vector<std::string>& view_names() {
   return names;
 }
 
-std::vector<std::string> ddl_statements(const Schema& s) {
+bool bulk_keyless(const TableSpec& t) { return static_cast<int>(t.id) >= kDimCount; }
+
+std::string add_primary_key(const Schema& s, const TableSpec& t) {
+  return fmt::format("ALTER TABLE {} ADD PRIMARY KEY ({})", qualified(s, t.name), key_list(t));
+}
+
+std::vector<std::string> ddl_statements(const Schema& s, bool bulk) {
   std::vector<std::string> out;
   out.push_back(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s.options().schema)));
   for (const auto& t : s.tables()) {
-    out.push_back(create_table(s, t));
-    table_indexes(s, t, out);
+    out.push_back(create_table(s, t, !(bulk && bulk_keyless(t))));
+    if (!bulk) table_indexes(s, t, out);
   }
   date_dimension(s, out);
   bookkeeping(s, out);

@@ -27,7 +27,18 @@ std::string key_list(const TableSpec& t);
 std::string column_list(const TableSpec& t);
 
 // The statements of init-db, in order. They run in one transaction.
-std::vector<std::string> ddl_statements(const Schema& s);
+// bulk: for a fresh schema a replay bulk-loads (storage/replay_target.h):
+// no secondary indexes, and the fact and aggregate tables without their
+// primary keys (bulk_keyless); the replay adds them (add_primary_key) and
+// then runs the full statements, which build the rest.
+std::vector<std::string> ddl_statements(const Schema& s, bool bulk = false);
+
+// Created without a primary key in a bulk load: the fact and aggregate
+// tables (every table but the dimensions).
+bool bulk_keyless(const TableSpec& t);
+// ALTER TABLE ... ADD PRIMARY KEY (key columns): the same constraint and
+// index (<table>_pkey) as the CREATE TABLE of ddl_statements.
+std::string add_primary_key(const Schema& s, const TableSpec& t);
 
 // Names of the analysts' views (unqualified), each with a vendor_id column
 // except v_customers_multi_region (see docs/postgres.md).

@@ -13,6 +13,7 @@
 
 #include "projections/ddl.h"
 #include "storage/pg_writer_impl.h"
+#include "storage/replay_target.h"
 
 namespace lh::storage {
 
@@ -107,8 +108,9 @@ std::string merge_sql(PgWriter::Impl& w, const TableSpec& t) {
                      projections::column_list(t), stage_name(t, "up"), projections::key_list(t), action);
 }
 
-// Appends the repoints, in order, to the table `table` (PgOptions::
-// defer_repoints_to): its identity column keeps their order across batches.
+// A bulk target (PgOptions::bulk_target): appends the repoints, in order, to
+// its replay_repoints table, whose identity column keeps their order across
+// batches.
 void defer_repoints(PgWriter::Impl& w, pqxx::work& tx, const std::vector<Repoint>& rs) {
   if (rs.empty()) return;
   std::string lines;
@@ -116,8 +118,9 @@ void defer_repoints(PgWriter::Impl& w, pqxx::work& tx, const std::vector<Repoint
     CopyLine l(lines);
     l.integer(static_cast<int>(r.dim)).text(r.natural_id).integer(r.from_us).integer(r.to_us).integer(r.sk).end();
   }
-  w.step = "deferring repoints to " + w.options.defer_repoints_to;
-  copy_lines(tx, w.options.defer_repoints_to + " (dim, natural_id, from_us, to_us, sk)", lines);
+  const std::string table = w.q(kReplayRepointsTable);
+  w.step = "deferring repoints to " + table;
+  copy_lines(tx, table + " (dim, natural_id, from_us, to_us, sk)", lines);
 }
 
 void apply_errors(PgWriter::Impl& w, pqxx::work& tx, const std::vector<projections::ProjectionError>& errors) {
@@ -146,6 +149,14 @@ void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vect
       dirty[2 * i + 1] = true;
       tx.exec0(fmt::format("DELETE FROM {} AS t USING {} AS d WHERE {}", w.q(t.name), stage, key_match(t, "t", "d")));
     }
+    if (w.options.bulk_target && bulk_folded(t)) {
+      // Collected in order, folded by ReplayTarget::finish (PgOptions).
+      const std::string rows = w.q(replay_rows_table(t)) + " (" + projections::column_list(t) + ")";
+      w.step = fmt::format("collecting rows of {} in {}", w.q(t.name), w.q(replay_rows_table(t)));
+      copy_lines(tx, rows, b.inserts[i].copy);
+      copy_lines(tx, rows, b.upserts[i].copy);
+      continue;
+    }
     if (!b.inserts[i].empty()) {
       // New to the table (rows.h): no staging, no ON CONFLICT. A key that is
       // already there is a producer bug and fails the apply.
@@ -165,7 +176,7 @@ void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vect
     dirty[2 * i] = true;
     tx.exec0(merge_sql(w, t));
   }
-  if (!w.options.defer_repoints_to.empty()) {
+  if (w.options.bulk_target) {
     defer_repoints(w, tx, b.repoints);
   } else {
     apply_repoints(tx, w.schema, b.repoints, w.step);
@@ -346,6 +357,13 @@ Status PgWriter::apply(const std::vector<const RowBatch*>& batches) {
       return Error{fmt::format("apply: batch {} starts after seq {} but batch {} ended at seq {} (not consecutive)",
                                i, batches[i]->after_seq, i - 1, batches[i - 1]->last_seq)};
   const uint64_t after = batches.front()->after_seq, last = batches.back()->last_seq;
+  if (impl_->options.bulk_target)
+    for (const RowBatch* b : batches)
+      for (const auto& t : impl_->schema.tables())
+        if (bulk_folded(t) && !b->deletes[static_cast<size_t>(t.id)].empty())
+          return Error{fmt::format("apply: batch ({}, {}] deletes rows of {}, which a bulk replay target collects "
+                                   "without keys (storage/replay_target.h); nothing written",
+                                   b->after_seq, b->last_seq, impl_->q(t.name))};
   // One COPY and one merge per table for the whole group (rows.h).
   RowBatch merged;
   if (batches.size() > 1) merged = projections::merge_batches(impl_->schema, batches);

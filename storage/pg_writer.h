@@ -39,13 +39,16 @@ struct PgOptions {
   // "SET synchronous_commit = off" for a replay (a lost commit takes its
   // checkpoint with it, so the replay just redoes that batch).
   std::string session_sql;
-  // A fresh replay target only (storage/replay_target.h): repoints are not
-  // applied but appended, in order, to this table (qualified name), and
-  // ReplayTarget::finish applies them all at the end, in that order. Facts
-  // keep stale sks until then; the final state is the same (see
+  // A fresh target being bulk-loaded by a replay (storage/replay_target.h)
+  // only. Repoints are not applied but appended, in order, to its
+  // replay_repoints table, and the inserts and upserts of the keyed fact
+  // and aggregate tables (bulk_folded) to its replay_rows_<table> tables;
+  // ReplayTarget::finish folds those into the tables and applies the
+  // repoints at the end. A delete for a folded table fails the apply.
+  // Facts keep stale sks until then; the final state is the same (see
   // merge_batches in projections/rows.cc for why repoints may run after
   // later rows).
-  std::string defer_repoints_to;
+  bool bulk_target = false;
 };
 
 struct ProjectionState {

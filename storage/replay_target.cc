@@ -39,9 +39,29 @@ Status with_connection(const std::string& dsn, const std::string& what,
   }
 }
 
-bool is_secondary_index(const std::string& sql) { return sql.rfind("CREATE INDEX", 0) == 0; }
+// INSERT INTO t SELECT the fold of its replay_rows_ table: per key the last
+// line (pos order), with the merge_update=false columns of its first line.
+// One sort by (key, pos) serves both window functions.
+std::string fold_sql(const projections::Schema& schema, const projections::TableSpec& t) {
+  std::string inner, keys;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    const std::string c = quote_ident(t.columns[i].name);
+    if (i < t.key_columns) keys += (keys.empty() ? "" : ", ") + c;
+    inner += i < t.key_columns || t.columns[i].merge_update ? c : fmt::format("first_value({0}) OVER w AS {0}", c);
+    inner += ", ";
+  }
+  const std::string cols = projections::column_list(t);
+  return fmt::format("INSERT INTO {0} ({1}) SELECT {1} FROM (SELECT {2}row_number() OVER w AS lh_rn, "
+                     "count(*) OVER w AS lh_n FROM {3} WINDOW w AS (PARTITION BY {4} ORDER BY pos ROWS BETWEEN "
+                     "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) x WHERE lh_rn = lh_n",
+                     projections::qualified(schema, t.name), cols, inner,
+                     projections::qualified(schema, replay_rows_table(t)), keys);
+}
 
 }  // namespace
+
+bool bulk_folded(const projections::TableSpec& t) { return projections::bulk_keyless(t) && !t.insert_only; }
+std::string replay_rows_table(const projections::TableSpec& t) { return "replay_rows_" + t.name; }
 
 Result<ReplayTargetState> ReplayTarget::inspect(const std::string& dsn, const projections::Schema& schema) {
   ReplayTargetState st;
@@ -54,7 +74,7 @@ Result<ReplayTargetState> ReplayTarget::inspect(const std::string& dsn, const pr
     std::string rs = projections::qualified(schema, kReplayStateTable);
     st.initialized = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", cp)[0].as<bool>();
     st.replay_made = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", rs)[0].as<bool>();
-    st.repoints_deferred = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
+    st.bulk = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
                                            projections::qualified(schema, kReplayRepointsTable))[0].as<bool>();
     if (st.initialized)
       st.checkpoint_seq = tx.exec1("SELECT coalesce(min(last_seq), 0) FROM " + cp)[0].as<uint64_t>();
@@ -86,13 +106,22 @@ Status ReplayTarget::create(const std::string& dsn, const projections::Schema& s
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + name);
     if (tx.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1", name)[0].as<int>() > 0)
       throw std::runtime_error("schema " + quote_ident(name) + " already exists");
-    for (const auto& sql : projections::ddl_statements(schema))
-      if (!bulk || !is_secondary_index(sql)) tx.exec0(sql);
-    if (bulk)
+    for (const auto& sql : projections::ddl_statements(schema, bulk)) tx.exec0(sql);
+    if (bulk) {
       tx.exec0(fmt::format("CREATE TABLE {} (pos bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
                            "dim smallint NOT NULL, natural_id text NOT NULL, from_us bigint NOT NULL, "
                            "to_us bigint NOT NULL, sk bigint NOT NULL)",
                            projections::qualified(schema, kReplayRepointsTable)));
+      // The written columns (generated ones are computed by the fold's
+      // INSERT) and the order they came in.
+      for (const auto& t : schema.tables())
+        if (bulk_folded(t)) {
+          const std::string rows = projections::qualified(schema, replay_rows_table(t));
+          tx.exec0(fmt::format("CREATE TABLE {} AS SELECT {} FROM {} WITH NO DATA", rows, projections::column_list(t),
+                               projections::qualified(schema, t.name)));
+          tx.exec0(fmt::format("ALTER TABLE {} ADD COLUMN pos bigint GENERATED ALWAYS AS IDENTITY", rows));
+        }
+    }
     tx.exec0(fmt::format("CREATE TABLE {} (requested text NOT NULL, until_seq bigint NOT NULL, "
                          "until_time timestamptz, indexes_deferred boolean NOT NULL, "
                          "started_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz)",
@@ -117,6 +146,14 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + name);
     const std::string deferred = projections::qualified(schema, kReplayRepointsTable);
     if (tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", deferred)[0].as<bool>()) {
+      // Sorting a table's rows by key in memory rather than in runs on disk.
+      tx.exec0("SET LOCAL work_mem = '1GB'");
+      for (const auto& t : schema.tables()) {
+        if (!bulk_folded(t)) continue;
+        step = "folding " + projections::qualified(schema, replay_rows_table(t)) + " into its table";
+        tx.exec0(fold_sql(schema, t));
+        tx.exec0("DROP TABLE " + projections::qualified(schema, replay_rows_table(t)));
+      }
       step = "reading the deferred repoints";
       std::vector<projections::Repoint> rs;
       for (const auto& r : tx.exec("SELECT dim, natural_id, from_us, to_us, sk FROM " + deferred + " ORDER BY pos")) {
@@ -132,6 +169,11 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
       apply_repoints(tx, schema, rs, step);
       tx.exec0("DROP TABLE " + deferred);
       applied = rs.size();
+      for (const auto& t : schema.tables()) {
+        if (!projections::bulk_keyless(t)) continue;
+        step = "adding the primary key of " + projections::qualified(schema, t.name);
+        tx.exec0(projections::add_primary_key(schema, t));
+      }
     }
     step = "building the indexes of " + quote_ident(name);
     for (const auto& sql : projections::ddl_statements(schema)) tx.exec0(sql);

@@ -5,11 +5,17 @@
 // indexes (bulk load); finish() builds them with the full init-db DDL, so the
 // finished schema has exactly the tables, keys, indexes, views and RLS of one
 // made by init-db, plus the replay_state row saying what it was replayed to.
-// A fresh bulk-load target also defers the repoints (facts re-pointed to a
-// late dimension version): the writer appends them, in order, to
-// <schema>.replay_repoints (PgOptions::defer_repoints_to) and finish()
-// applies them in one go, where each would otherwise scan the insert-only
-// facts, which have no index on (member, time), once per transaction.
+//
+// A fresh target may also be bulk-loaded (PgOptions::bulk_target): the fact
+// and aggregate tables are created without primary keys; the writer appends
+// the rows of the keyed ones (every insert and upsert, in order) to
+// <schema>.replay_rows_<table> and the repoints to <schema>.replay_repoints,
+// and finish() folds each replay_rows_ table into its table in one sorted
+// pass (last line per key, with the merge_update=false columns of its
+// first line: what INSERT + ON CONFLICT updates would have left), applies
+// the repoints, adds the primary keys and builds the rest. Each status
+// change of an order would otherwise be an ON CONFLICT merge, and each
+// repoint a scan of the insert-only facts, per transaction.
 #pragma once
 
 #include <cstdint>
@@ -33,13 +39,17 @@ struct ReplayTargetState {
   bool replay_made = false;   // the replay_state table exists (created by a replay)
   bool complete = false;      // finish() has run
   bool indexes_deferred = false;
-  bool repoints_deferred = false;  // the replay_repoints table exists (until finish)
+  bool bulk = false;  // a bulk target not finished yet: the replay_repoints table exists
   ReplayBound bound;          // when replay_made
   uint64_t checkpoint_seq = 0;  // min last_seq over the projections (when initialized)
 };
 
 inline constexpr const char* kReplayStateTable = "replay_state";
 inline constexpr const char* kReplayRepointsTable = "replay_repoints";
+// Keyed tables a bulk load collects rows of, folded by finish(): the fact
+// and aggregate tables that are not insert_only.
+bool bulk_folded(const projections::TableSpec& t);
+std::string replay_rows_table(const projections::TableSpec& t);  // unqualified
 
 class ReplayTarget {
  public:
@@ -48,15 +58,16 @@ class ReplayTarget {
   // started by a person, who wants to know at once).
   static Result<ReplayTargetState> inspect(const std::string& dsn, const projections::Schema& schema);
 
-  // Creates the schema in one transaction: init-db's DDL (without the
-  // secondary indexes and with the replay_repoints table when bulk), checkpoints
-  // at 0, and the replay_state row with `bound`. Fails if the schema
-  // already exists.
+  // Creates the schema in one transaction: init-db's DDL (when bulk: without
+  // secondary indexes nor the fact tables' primary keys, plus the
+  // replay_repoints and replay_rows_ tables), checkpoints at 0, and the
+  // replay_state row with `bound`. Fails if the schema already exists.
   static Status create(const std::string& dsn, const projections::Schema& schema, const ReplayBound& bound,
                        bool bulk);
 
-  // After the last batch, in one transaction: applies the deferred repoints
-  // in their order and drops replay_repoints, runs init-db's full DDL
+  // After the last batch, in one transaction: folds the replay_rows_ tables
+  // into their tables, applies the deferred repoints in their order, drops
+  // those tables, adds the missing primary keys, runs init-db's full DDL
   // (builds the deferred indexes, changes nothing else) and marks the
   // replay complete. Returns how many deferred repoints it applied.
   // Idempotent: an interrupted finish is simply run again.

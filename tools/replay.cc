@@ -120,8 +120,7 @@ Result<ReplaySummary> replay_into(const storage::EventLog& log, const ReplayRequ
   po.retry_for_s = 60;
   if (request.synchronous_commit_off) po.session_sql = "SET synchronous_commit = off";
   // A bulk target made now, or resumed (an older one may have none).
-  if (state->schema_exists ? state->repoints_deferred : request.defer_indexes)
-    po.defer_repoints_to = projections::qualified(*schema, storage::kReplayRepointsTable);
+  po.bulk_target = state->schema_exists ? state->bulk : request.defer_indexes;
   po.on_retry = [&](const std::string& what, int attempt, int64_t delay_ms) {
     if (request.runner.on_notice)
       request.runner.on_notice(fmt::format("PostgreSQL: {} (attempt {}, retrying in {} ms)", what, attempt, delay_ms));
