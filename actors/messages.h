@@ -26,6 +26,9 @@ using stage1_atom = caf::atom_constant<caf::atom("stage1")>;
 //   flush only, AnswersPtr, uint32 slot); reply (rows_atom, uint32 slot, RowBatchPtr)
 using stage2_atom = caf::atom_constant<caf::atom("stage2")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
+// dispatcher -> owner: (flush_held_atom, uint32 slot): Owner::flush_held;
+//   reply (rows_atom, uint32 slot, RowBatchPtr)
+using flush_held_atom = caf::atom_constant<caf::atom("flushheld")>;
 // dispatcher -> projector: (rows_atom, RowBatchPtr)
 using rows_atom = caf::atom_constant<caf::atom("rows")>;
 // projector -> projector: apply what is pending

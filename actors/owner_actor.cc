@@ -50,6 +50,13 @@ caf::behavior owner_actor(OwnerActor* self, projections::OwnerKey key,
           self->send(reply_to, rows_atom::value, slot, std::move(rows));
         });
       },
+      [=](flush_held_atom, uint32_t slot) {
+        guarded(self, [&](const caf::actor& reply_to) {
+          auto rows = std::make_shared<projections::RowBatch>();
+          self->state.owner->flush_held(rows.get());
+          self->send(reply_to, rows_atom::value, slot, std::move(rows));
+        });
+      },
   };
 }
 

@@ -36,6 +36,8 @@ class Dispatcher {
     self_->monitor(projector_);
     names_[projector_.address()] = "projector";
     Status s = loop();
+    if (s.ok() && !stopped_ && schema_.options().hold_fact_rows && bounded() && dispatched_ >= opt_.until_seq)
+      s = flush_held();
     if (s.ok()) s = drain();
     shutdown();
     if (!s.ok()) return s.error();
@@ -173,6 +175,25 @@ class Dispatcher {
     progress_.phase = RunProgress::Phase::project;
     if (opt_.on_batch) opt_.on_batch(*batch);
     self_->send(projector_, rows_atom::value, RowBatchPtr(std::move(merged)));
+    ++in_flight_;
+    return Status{};
+  }
+
+  // WarehouseOptions::hold_fact_rows, after the last batch of a bounded run:
+  // every owner's held rows (owners in OwnerKey order, for determinism) as
+  // one batch with after_seq == last_seq, applied after the others.
+  Status flush_held() {
+    std::vector<std::pair<OwnerKey, caf::actor>> all(owners_.begin(), owners_.end());
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    rows_.assign(all.size(), nullptr);
+    for (uint32_t i = 0; i < all.size(); ++i) self_->send(all[i].second, flush_held_atom::value, i);
+    if (auto s = await(all.size()); !s.ok()) return s;
+    auto held = std::make_shared<projections::RowBatch>();
+    for (auto& part : rows_) held->append(std::move(*part));
+    rows_.clear();
+    held->after_seq = held->last_seq = dispatched_;
+    held->held_rows = true;
+    self_->send(projector_, rows_atom::value, RowBatchPtr(std::move(held)));
     ++in_flight_;
     return Status{};
   }

@@ -36,7 +36,8 @@ struct Order {
 
 class OrderOwner final : public Owner {
  public:
-  OrderOwner(const OwnerKey& key, const Schema&) : name_(key.to_string()) {}
+  OrderOwner(const OwnerKey& key, const Schema& schema)
+      : name_(key.to_string()), hold_(schema.options().hold_fact_rows) {}
 
   void stage1(const Plan&, const std::vector<WorkItem>&, std::vector<LookupAnswer>*) override {}
 
@@ -56,6 +57,21 @@ class OrderOwner final : public Owner {
   }
 
   void flush(RowBatch* out) override {
+    if (!hold_) emit_orders(out);
+    for (auto& e : errors_) out->errors.push_back(std::move(e));
+    errors_.clear();
+  }
+
+  void flush_held(RowBatch* out) override { emit_orders(out); }
+
+  size_t memory_bytes() const override {
+    return sizeof(*this) + state_bytes_ + orders_.bucket_count() * sizeof(void*) +
+           dirty_.capacity() * sizeof(dirty_[0]);
+  }
+
+ private:
+  // The changed fact_order rows.
+  void emit_orders(RowBatch* out) {
     // A new order is a plain insert for the writer (rows.h), a known one merged.
     const auto table = static_cast<size_t>(Table::fact_order);
     for (auto& [id, o] : dirty_) {
@@ -75,15 +91,8 @@ class OrderOwner final : public Owner {
       ++fo.rows;
     }
     dirty_.clear();
-    for (auto& e : errors_) out->errors.push_back(std::move(e));
-    errors_.clear();
   }
 
-  size_t memory_bytes() const override {
-    return sizeof(*this) + state_bytes_ + orders_.bucket_count() * sizeof(void*);
-  }
-
- private:
   void touch(const std::string& id, Order& o) {
     if (!o.dirty) {
       o.dirty = true;
@@ -163,6 +172,7 @@ class OrderOwner final : public Owner {
   }
 
   std::string name_;
+  bool hold_;  // WarehouseOptions::hold_fact_rows
   std::unordered_map<std::string, Order> orders_;
   std::vector<std::pair<const std::string*, Order*>> dirty_;
   std::vector<ProjectionError> errors_;

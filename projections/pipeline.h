@@ -136,6 +136,10 @@ class Owner {
   // Appends the rows this owner changed since the last flush (at most one
   // per key) and its ProjectionErrors to *out, and forgets them.
   virtual void flush(RowBatch* out) = 0;
+  // With WarehouseOptions::hold_fact_rows, flush() leaves out the rows of
+  // the held tables; this appends them (changed since the last call), once
+  // the run's last batch is in.
+  virtual void flush_held(RowBatch* out) {}
   virtual size_t memory_bytes() const = 0;
 };
 

@@ -46,6 +46,7 @@ void RowBatch::clear() {
   repoints.clear();
   errors.clear();
   events = skipped = 0;
+  held_rows = false;
 }
 
 void TableRows::append(TableRows&& o) {
@@ -70,6 +71,7 @@ void RowBatch::append(RowBatch&& o) {
                 std::make_move_iterator(o.errors.end()));
   events += o.events;
   skipped += o.skipped;
+  held_rows = held_rows || o.held_rows;
   o.clear();
 }
 
@@ -336,6 +338,7 @@ RowBatch merge_batches(const Schema& schema, const std::vector<const RowBatch*>&
     out.errors.insert(out.errors.end(), b->errors.begin(), b->errors.end());
     out.events += b->events;
     out.skipped += b->skipped;
+    out.held_rows = out.held_rows || b->held_rows;
   }
   return out;
 }

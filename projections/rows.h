@@ -65,6 +65,9 @@ struct RowBatch {
   std::vector<ProjectionError> errors;
   uint64_t events = 0;   // events of (after_seq, last_seq] that were projected
   uint64_t skipped = 0;  // events passed over by `projection skip`
+  // Holds the owners' held rows (WarehouseOptions::hold_fact_rows), emitted
+  // once after the last batch of a bounded run (after_seq == last_seq).
+  bool held_rows = false;
   bool empty_changes() const;
   void clear();
   // Moves `other`'s rows, repoints and errors to the end of this batch

@@ -113,6 +113,12 @@ struct WarehouseOptions {
   // fact_order_line gains gross_amount = amount + freight (a generated
   // column). Lets tests rebuild a real schema change; never set in production.
   bool test_orders_v2 = false;
+  // Bulk replay only (storage/replay_target.h): the owners hold the rows of
+  // fact_order, fact_order_line and fact_vendor_performance (whose keys
+  // change with every status event, review, ...) instead of flushing them
+  // with each batch, and emit them once, final, from Owner::flush_held at
+  // the end of a bounded run. Changes no DDL.
+  bool hold_fact_rows = false;
 };
 
 class Schema {

@@ -62,7 +62,8 @@ int64_t checked_sum(int64_t a, int64_t b, const char* what) {
 class VendorOwner final : public Owner {
  public:
   VendorOwner(const OwnerKey& key, const Schema& schema)
-      : vendor_(key.vendor_id), name_(key.to_string()), host_(Dim::vendor, schema) {}
+      : vendor_(key.vendor_id), name_(key.to_string()), host_(Dim::vendor, schema),
+        hold_(schema.options().hold_fact_rows) {}
 
   void stage1(const Plan& plan, const std::vector<WorkItem>& items,
               std::vector<LookupAnswer>* answers) override {
@@ -96,6 +97,23 @@ class VendorOwner final : public Owner {
 
   void flush(RowBatch* out) override {
     host_.flush(out);
+    if (!hold_) emit_facts(out);
+    out->upserts[static_cast<size_t>(Table::fact_stock)].append(std::move(stock_rows_));
+    for (auto& e : errors_) out->errors.push_back(std::move(e));
+    errors_.clear();
+  }
+
+  void flush_held(RowBatch* out) override { emit_facts(out); }
+
+  size_t memory_bytes() const override {
+    return sizeof(*this) + host_.memory_bytes() + state_bytes_ +
+           orders_.bucket_count() * sizeof(void*) + levels_.bucket_count() * sizeof(void*) +
+           perf_.size() * (sizeof(Perf) + 48) + dirty_orders_.capacity() * sizeof(dirty_orders_[0]);
+  }
+
+ private:
+  // The changed fact_order_line and fact_vendor_performance rows.
+  void emit_facts(RowBatch* out) {
     // New rows are plain inserts for the writer (rows.h), the others merged.
     const auto ol_table = static_cast<size_t>(Table::fact_order_line);
     for (auto& [id, o] : dirty_orders_) {
@@ -139,18 +157,8 @@ class VendorOwner final : public Owner {
       ++vp.rows;
     }
     dirty_days_.clear();
-    out->upserts[static_cast<size_t>(Table::fact_stock)].append(std::move(stock_rows_));
-    for (auto& e : errors_) out->errors.push_back(std::move(e));
-    errors_.clear();
   }
 
-  size_t memory_bytes() const override {
-    return sizeof(*this) + host_.memory_bytes() + state_bytes_ +
-           orders_.bucket_count() * sizeof(void*) + levels_.bucket_count() * sizeof(void*) +
-           perf_.size() * (sizeof(Perf) + 48);
-  }
-
- private:
   Perf& day(int32_t key) {
     Perf& p = perf_[key];
     if (!p.dirty) {
@@ -309,6 +317,7 @@ class VendorOwner final : public Owner {
 
   std::string vendor_, name_;
   DimensionHost host_;
+  bool hold_;  // WarehouseOptions::hold_fact_rows
   std::unordered_map<std::string, VOrder> orders_;
   std::vector<std::pair<const std::string*, VOrder*>> dirty_orders_;
   std::unordered_map<std::string, int64_t> levels_;  // product \0 warehouse -> level

@@ -150,11 +150,12 @@ void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vect
       tx.exec0(fmt::format("DELETE FROM {} AS t USING {} AS d WHERE {}", w.q(t.name), stage, key_match(t, "t", "d")));
     }
     if (w.options.bulk_target && bulk_folded(t)) {
-      // Collected in order, folded by ReplayTarget::finish (PgOptions).
-      const std::string rows = w.q(replay_rows_table(t)) + " (" + projections::column_list(t) + ")";
+      // New rows straight in (no key yet to conflict with), changes of known
+      // ones collected in order, folded by ReplayTarget::finish (PgOptions).
+      w.step = fmt::format("copying new rows into {}", w.q(t.name));
+      copy_lines(tx, w.q(t.name), b.inserts[i].copy);
       w.step = fmt::format("collecting rows of {} in {}", w.q(t.name), w.q(replay_rows_table(t)));
-      copy_lines(tx, rows, b.inserts[i].copy);
-      copy_lines(tx, rows, b.upserts[i].copy);
+      copy_lines(tx, w.q(replay_rows_table(t)) + " (" + projections::column_list(t) + ")", b.upserts[i].copy);
       continue;
     }
     if (!b.inserts[i].empty()) {
@@ -408,7 +409,13 @@ Status PgWriter::apply(const std::vector<const RowBatch*>& batches) {
                                after, seen.empty() ? "empty" : seen, w.q(projections::kCheckpointTable))};
     if (w.staged_backend != c.backendpid()) create_staging(w, tx);
     std::vector<bool> dirty(2 * w.schema.tables().size(), false);
-    apply_batch(w, tx, batches.size() == 1 ? *batches.front() : merged, dirty);
+    const RowBatch& all = batches.size() == 1 ? *batches.front() : merged;
+    apply_batch(w, tx, all, dirty);
+    if (all.held_rows && w.options.bulk_target) {
+      // The held rows are in: a resumed replay must not wait for them again.
+      w.step = "recording the held rows in " + w.q(kReplayStateTable);
+      tx.exec0(fmt::format("UPDATE {} SET held_rows_flushed = true", w.q(kReplayStateTable)));
+    }
     w.step = "updating the checkpoint";
     tx.exec_params0(fmt::format("UPDATE {} SET last_seq = $1, updated_at = now()", w.q(projections::kCheckpointTable)),
                     static_cast<int64_t>(last));

@@ -39,23 +39,35 @@ Status with_connection(const std::string& dsn, const std::string& what,
   }
 }
 
-// INSERT INTO t SELECT the fold of its replay_rows_ table: per key the last
-// line (pos order), with the merge_update=false columns of its first line.
-// One sort by (key, pos) serves both window functions.
-std::string fold_sql(const projections::Schema& schema, const projections::TableSpec& t) {
-  std::string inner, keys;
+// Folds table t's replay_rows_ table into t: per key, the row t holds (if
+// any: it came as an insert) and then the collected lines in pos order fold
+// to the last line with the merge_update=false columns of the first. One
+// sort by (key, pos) serves both window functions.
+void fold(pqxx::work& tx, const projections::Schema& schema, const projections::TableSpec& t) {
+  const std::string table = projections::qualified(schema, t.name);
+  const std::string rows = projections::qualified(schema, replay_rows_table(t));
+  if (!tx.exec1("SELECT EXISTS (SELECT 1 FROM " + rows + ")")[0].as<bool>()) return;
+  std::string inner, keys, match;
   for (size_t i = 0; i < t.columns.size(); ++i) {
     const std::string c = quote_ident(t.columns[i].name);
-    if (i < t.key_columns) keys += (keys.empty() ? "" : ", ") + c;
+    if (i < t.key_columns) {
+      keys += (keys.empty() ? "" : ", ") + c;
+      match += fmt::format("{}a.{} = b.{}", match.empty() ? "" : " AND ", c, c);
+    }
     inner += i < t.key_columns || t.columns[i].merge_update ? c : fmt::format("first_value({0}) OVER w AS {0}", c);
     inner += ", ";
   }
   const std::string cols = projections::column_list(t);
-  return fmt::format("INSERT INTO {0} ({1}) SELECT {1} FROM (SELECT {2}row_number() OVER w AS lh_rn, "
-                     "count(*) OVER w AS lh_n FROM {3} WINDOW w AS (PARTITION BY {4} ORDER BY pos ROWS BETWEEN "
-                     "UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) x WHERE lh_rn = lh_n",
-                     projections::qualified(schema, t.name), cols, inner,
-                     projections::qualified(schema, replay_rows_table(t)), keys);
+  tx.exec0(fmt::format("CREATE TEMP TABLE lh_fold ON COMMIT DROP AS SELECT {0}, 0::bigint AS pos FROM {1} a "
+                       "WHERE EXISTS (SELECT 1 FROM {2} b WHERE {3}) UNION ALL SELECT {0}, pos FROM {2}",
+                       cols, table, rows, match));
+  tx.exec0(fmt::format("DELETE FROM {} a USING (SELECT DISTINCT {} FROM lh_fold WHERE pos = 0) b WHERE {}", table,
+                       keys, match));
+  tx.exec0(fmt::format("INSERT INTO {0} ({1}) SELECT {1} FROM (SELECT {2}row_number() OVER w AS lh_rn, "
+                       "count(*) OVER w AS lh_n FROM lh_fold WINDOW w AS (PARTITION BY {3} ORDER BY pos ROWS "
+                       "BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) x WHERE lh_rn = lh_n",
+                       table, cols, inner, keys));
+  tx.exec0("DROP TABLE lh_fold");
 }
 
 }  // namespace
@@ -80,13 +92,15 @@ Result<ReplayTargetState> ReplayTarget::inspect(const std::string& dsn, const pr
       st.checkpoint_seq = tx.exec1("SELECT coalesce(min(last_seq), 0) FROM " + cp)[0].as<uint64_t>();
     if (st.replay_made) {
       auto r = tx.exec("SELECT requested, until_seq, coalesce((extract(epoch FROM until_time) * 1000000)::bigint, 0), "
-                       "completed_at IS NOT NULL, indexes_deferred FROM " + rs);
+                       "completed_at IS NOT NULL, indexes_deferred, "
+                       "coalesce((to_jsonb(s) ->> 'held_rows_flushed')::boolean, false) FROM " + rs + " s");
       if (r.size() == 1) {
         st.bound.requested = r[0][0].as<std::string>();
         st.bound.until_seq = r[0][1].as<uint64_t>();
         st.bound.until_time_us = r[0][2].as<int64_t>();
         st.complete = r[0][3].as<bool>();
         st.indexes_deferred = r[0][4].as<bool>();
+        st.held_rows_flushed = r[0][5].as<bool>();
       } else {
         st.replay_made = false;  // not ours after all: treated as a foreign schema
       }
@@ -124,6 +138,7 @@ Status ReplayTarget::create(const std::string& dsn, const projections::Schema& s
     }
     tx.exec0(fmt::format("CREATE TABLE {} (requested text NOT NULL, until_seq bigint NOT NULL, "
                          "until_time timestamptz, indexes_deferred boolean NOT NULL, "
+                         "held_rows_flushed boolean NOT NULL DEFAULT false, "
                          "started_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz)",
                          projections::qualified(schema, kReplayStateTable)));
     tx.exec_params0(fmt::format("INSERT INTO {} (requested, until_seq, until_time, indexes_deferred) "
@@ -151,7 +166,7 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
       for (const auto& t : schema.tables()) {
         if (!bulk_folded(t)) continue;
         step = "folding " + projections::qualified(schema, replay_rows_table(t)) + " into its table";
-        tx.exec0(fold_sql(schema, t));
+        fold(tx, schema, t);
         tx.exec0("DROP TABLE " + projections::qualified(schema, replay_rows_table(t)));
       }
       step = "reading the deferred repoints";

@@ -40,6 +40,9 @@ struct ReplayTargetState {
   bool complete = false;      // finish() has run
   bool indexes_deferred = false;
   bool bulk = false;  // a bulk target not finished yet: the replay_repoints table exists
+  // The owners' held rows (WarehouseOptions::hold_fact_rows) are in: the
+  // bulk replay's last transaction, after its last batch.
+  bool held_rows_flushed = false;
   ReplayBound bound;          // when replay_made
   uint64_t checkpoint_seq = 0;  // min last_seq over the projections (when initialized)
 };

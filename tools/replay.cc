@@ -125,7 +125,15 @@ Result<ReplaySummary> replay_into(const storage::EventLog& log, const ReplayRequ
     if (request.runner.on_notice)
       request.runner.on_notice(fmt::format("PostgreSQL: {} (attempt {}, retrying in {} ms)", what, attempt, delay_ms));
   };
-  auto writer = storage::PgWriter::connect(po, *schema);
+  // A bulk load holds the rows of the tables whose keys change all the time
+  // and writes them once, final, at the end (WarehouseOptions::hold_fact_rows).
+  projections::WarehouseOptions run_options = request.target;
+  run_options.hold_fact_rows = po.bulk_target;
+  auto run_schema = projections::Schema::make(run_options);
+  if (!run_schema.ok()) return Error{"--into: " + run_schema.error().message};
+  const bool held_rows_owed = po.bulk_target && !(state->schema_exists && state->held_rows_flushed) &&
+                              summary.bound.until_seq > 0;
+  auto writer = storage::PgWriter::connect(po, *run_schema);
   if (!writer.ok()) return writer.error();
   auto cp = (*writer)->checkpoint();
   if (!cp.ok()) return cp.error();
@@ -133,7 +141,7 @@ Result<ReplaySummary> replay_into(const storage::EventLog& log, const ReplayRequ
   summary.applied_seq = cp->last_seq;
   if (request.on_start) request.on_start(summary.bound, cp->last_seq);
 
-  if (cp->last_seq < summary.bound.until_seq) {
+  if (cp->last_seq < summary.bound.until_seq || held_rows_owed) {
     actors::RunnerOptions ro = request.runner;
     ro.start_seq = cp->last_seq;
     ro.until_seq = summary.bound.until_seq;
@@ -143,7 +151,7 @@ Result<ReplaySummary> replay_into(const storage::EventLog& log, const ReplayRequ
     actors::ProjectionSink sink;
     storage::PgWriter* w = writer->get();
     sink.apply = [w](const std::vector<const projections::RowBatch*>& b) { return w->apply(b); };
-    auto r = actors::run_projection(log, *schema, std::move(sink), ro);
+    auto r = actors::run_projection(log, *run_schema, std::move(sink), ro);
     summary.load_s = since(started);
     if (!r.ok()) return Error{fmt::format("replay into {}: {}", name, r.error().message)};
     summary.applied_seq = r->last.applied_seq;
