@@ -1,7 +1,7 @@
 // bench/kafka: a mock-cluster topic -> the event log, next to librdkafka's raw
 // consume rate of the same topic, measured in the same run.
 //
-//   bench_kafka [--days D] [--partitions P] [--batch B] [--nosync] [--kafka-config k=v]...
+//   bench_kafka [--days D] [--partitions P] [--batch B] [--batch-ms MS] [--nosync] [--kafka-config k=v]...
 //   (default 6 days, 16 partitions; --kafka-config applies to both consumers)
 //
 // 1. generate D days of marketplace events (~40k lines a day) to a file and
@@ -14,6 +14,7 @@
 // Rates are counted from the first message (raw) or first committed batch
 // (ingest) to the end, so the group join (the mock's 3 s initial rebalance
 // delay) is not in them.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -124,7 +125,8 @@ double decode_only_rate(const std::string& path) {
 
 int main(int argc, char** argv) {
   int days = 6, partitions = 16;
-  size_t batch = 10000;
+  size_t batch = lh::storage::KafkaIngestOptions{}.batch_records;
+  int batch_ms = lh::storage::KafkaIngestOptions{}.batch_max_ms;
   bool nosync = false;
   std::vector<std::string> kafka_config;  // --kafka-config k=v: both consumers
   for (int i = 1; i < argc; ++i) {
@@ -136,9 +138,10 @@ int main(int argc, char** argv) {
     if (a == "--days") days = std::stoi(next());
     else if (a == "--partitions") partitions = std::stoi(next());
     else if (a == "--batch") batch = std::stoul(next());
+    else if (a == "--batch-ms") batch_ms = std::stoi(next());
     else if (a == "--nosync") nosync = true;
     else if (a == "--kafka-config") kafka_config.push_back(next());
-    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--nosync] [--kafka-config k=v]...");
+    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--batch-ms MS] [--nosync] [--kafka-config k=v]...");
   }
   std::string dir = fs::temp_directory_path() / fmt::format("lh-bench-kafka-{}", getpid());
   fs::create_directories(dir);
@@ -168,6 +171,9 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(produced->messages), produced->bytes / 1048576.0,
               partitions, produced->messages / produced->seconds);
 
+  // Thread names, so that `perf record` + `perf report --sort comm` tells the
+  // phases apart (librdkafka's own threads are named rdk:*).
+  pthread_setname_np(pthread_self(), "bench:raw");
   RawResult raw = raw_consume(boot, topic, partitions, kafka_config);
   // The mock cluster keeps about 5 MiB per partition and drops older messages.
   if (raw.messages != produced->messages)
@@ -190,6 +196,7 @@ int main(int argc, char** argv) {
   ko.exit_at_end = true;
   ko.config = kafka_config;
   ko.batch_records = batch;
+  ko.batch_max_ms = batch_ms;
   Clock::time_point first{}, last{};
   uint64_t first_records = 0;
   ko.on_batch = [&](const lh::storage::IngestProgress& p) {
@@ -199,6 +206,7 @@ int main(int argc, char** argv) {
     }
     last = Clock::now();
   };
+  pthread_setname_np(pthread_self(), "bench:ingest");
   auto ing = lh::storage::ingest_kafka(**log, ko);
   if (!ing.ok()) die(ing.error().message);
   const auto& t = ing->totals;
@@ -214,6 +222,7 @@ int main(int argc, char** argv) {
   std::printf("  of the whole ingest (%.3f s, group join included): %.3f s in log appends, "
               "%.3f s waiting for messages\n", ing->seconds, ing->append_seconds, ing->wait_seconds);
   std::printf("ratio ingest/raw: %.2f\n", rate / raw_rate);
+  pthread_setname_np(pthread_self(), "bench:decode");
   std::printf("for scale: decode+validate+encode alone, one thread, no I/O: %.0f msg/s\n",
               decode_only_rate(input));
   log->reset();
