@@ -15,6 +15,7 @@
 // (ingest) to the end, so the group join (the mock's 3 s initial rebalance
 // delay) is not in them.
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -51,7 +52,16 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 struct RawResult {
   uint64_t messages = 0, bytes = 0;
   double seconds = 0;
+  double cpu_seconds = 0;  // of the whole process (the mock brokers included), same window
 };
+
+// CPU time of the whole process: every thread, the in-process mock brokers
+// included (they share the two cores with the consumer).
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 // Every message of every partition, from the beginning, without a group.
 RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions,
@@ -72,6 +82,7 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
   RawResult r;
   std::set<int32_t> at_end;
   Clock::time_point first{}, last{};
+  double cpu_first = 0;
   uint64_t checksum = 0;
   while (static_cast<int>(at_end.size()) < partitions) {
     lh::storage::KafkaMessage m(rd_kafka_consumer_poll(rk.get(), 1000));
@@ -81,13 +92,17 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
       continue;
     }
     if (m->err) die(rd_kafka_message_errstr(m.get()));
-    if (r.messages == 0) first = Clock::now();
+    if (r.messages == 0) {
+      first = Clock::now();
+      cpu_first = process_cpu_seconds();
+    }
     last = Clock::now();
     ++r.messages;
     r.bytes += m->len;
     if (m->len) checksum += static_cast<const unsigned char*>(m->payload)[m->len / 2];
   }
   r.seconds = seconds_between(first, last);
+  r.cpu_seconds = process_cpu_seconds() - cpu_first;  // + the end-of-partition events
   rd_kafka_consumer_close(rk.get());
   if (checksum == 42) std::fprintf(stderr, " ");  // keeps the reads
   return r;
@@ -181,8 +196,10 @@ int main(int argc, char** argv) {
                     "per partition; use fewer --days or more --partitions",
                     raw.messages, produced->messages));
   double raw_rate = raw.messages / raw.seconds;
-  std::printf("raw consume (librdkafka, no decode): %llu messages in %.3f s = %.0f msg/s\n",
-              static_cast<unsigned long long>(raw.messages), raw.seconds, raw_rate);
+  std::printf("raw consume (librdkafka, no decode): %llu messages in %.3f s = %.0f msg/s; "
+              "process CPU %.2f us/msg (%.2f cores)\n",
+              static_cast<unsigned long long>(raw.messages), raw.seconds, raw_rate,
+              raw.cpu_seconds * 1e6 / raw.messages, raw.cpu_seconds / raw.seconds);
 
   lh::storage::LogOptions lo;
   lo.dir = dir + "/log";
@@ -199,12 +216,15 @@ int main(int argc, char** argv) {
   ko.batch_max_ms = batch_ms;
   Clock::time_point first{}, last{};
   uint64_t first_records = 0;
+  double cpu_first = 0, cpu_last = 0;
   ko.on_batch = [&](const lh::storage::IngestProgress& p) {
     if (first_records == 0) {
       first = Clock::now();
       first_records = p.records;
+      cpu_first = process_cpu_seconds();
     }
     last = Clock::now();
+    cpu_last = process_cpu_seconds();
   };
   pthread_setname_np(pthread_self(), "bench:ingest");
   auto ing = lh::storage::ingest_kafka(**log, ko);
@@ -220,7 +240,11 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(t.appended), static_cast<unsigned long long>(t.quarantined),
               static_cast<unsigned long long>(t.batches), secs, rate);
   std::printf("  of the whole ingest (%.3f s, group join included): %.3f s in log appends, "
-              "%.3f s waiting for messages\n", ing->seconds, ing->append_seconds, ing->wait_seconds);
+              "%.3f s waiting for messages, %.3f s waiting for the committing thread\n",
+              ing->seconds, ing->append_seconds, ing->wait_seconds, ing->idle_wait_seconds);
+  if (t.records > first_records && secs > 0)
+    std::printf("  process CPU after the first batch: %.2f us/msg (%.2f cores)\n",
+                (cpu_last - cpu_first) * 1e6 / (t.records - first_records), (cpu_last - cpu_first) / secs);
   std::printf("ratio ingest/raw: %.2f\n", rate / raw_rate);
   pthread_setname_np(pthread_self(), "bench:decode");
   std::printf("for scale: decode+validate+encode alone, one thread, no I/O: %.0f msg/s\n",

@@ -326,7 +326,9 @@ void Consumer::flush(bool sync) {
 
 void Consumer::wait_idle() {
   std::unique_lock<std::mutex> l(mu_);
+  auto t0 = Clock::now();
   cv_.wait(l, [&] { return pending_ == nullptr; });
+  summary_.idle_wait_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
   if (commit_error_ && !error_) error_ = commit_error_;
 }
 
