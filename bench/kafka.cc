@@ -1,7 +1,7 @@
 // bench/kafka: a mock-cluster topic -> the event log, next to librdkafka's raw
 // consume rate of the same topic, measured in the same run.
 //
-//   bench_kafka [--days D] [--partitions P] [--batch B] [--nosync] [--kafka-config k=v]...
+//   bench_kafka [--days D] [--partitions P] [--batch B] [--batch-ms MS] [--nosync] [--kafka-config k=v]...
 //   (default 6 days, 16 partitions; --kafka-config applies to both consumers)
 //
 // 1. generate D days of marketplace events (~40k lines a day) to a file and
@@ -14,6 +14,8 @@
 // Rates are counted from the first message (raw) or first committed batch
 // (ingest) to the end, so the group join (the mock's 3 s initial rebalance
 // delay) is not in them.
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -50,7 +52,16 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 struct RawResult {
   uint64_t messages = 0, bytes = 0;
   double seconds = 0;
+  double cpu_seconds = 0;  // of the whole process (the mock brokers included), same window
 };
+
+// CPU time of the whole process: every thread, the in-process mock brokers
+// included (they share the two cores with the consumer).
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 // Every message of every partition, from the beginning, without a group.
 RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions,
@@ -71,6 +82,7 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
   RawResult r;
   std::set<int32_t> at_end;
   Clock::time_point first{}, last{};
+  double cpu_first = 0;
   uint64_t checksum = 0;
   while (static_cast<int>(at_end.size()) < partitions) {
     lh::storage::KafkaMessage m(rd_kafka_consumer_poll(rk.get(), 1000));
@@ -80,13 +92,17 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
       continue;
     }
     if (m->err) die(rd_kafka_message_errstr(m.get()));
-    if (r.messages == 0) first = Clock::now();
+    if (r.messages == 0) {
+      first = Clock::now();
+      cpu_first = process_cpu_seconds();
+    }
     last = Clock::now();
     ++r.messages;
     r.bytes += m->len;
     if (m->len) checksum += static_cast<const unsigned char*>(m->payload)[m->len / 2];
   }
   r.seconds = seconds_between(first, last);
+  r.cpu_seconds = process_cpu_seconds() - cpu_first;  // + the end-of-partition events
   rd_kafka_consumer_close(rk.get());
   if (checksum == 42) std::fprintf(stderr, " ");  // keeps the reads
   return r;
@@ -124,7 +140,8 @@ double decode_only_rate(const std::string& path) {
 
 int main(int argc, char** argv) {
   int days = 6, partitions = 16;
-  size_t batch = 10000;
+  size_t batch = lh::storage::KafkaIngestOptions{}.batch_records;
+  int batch_ms = lh::storage::KafkaIngestOptions{}.batch_max_ms;
   bool nosync = false;
   std::vector<std::string> kafka_config;  // --kafka-config k=v: both consumers
   for (int i = 1; i < argc; ++i) {
@@ -136,9 +153,10 @@ int main(int argc, char** argv) {
     if (a == "--days") days = std::stoi(next());
     else if (a == "--partitions") partitions = std::stoi(next());
     else if (a == "--batch") batch = std::stoul(next());
+    else if (a == "--batch-ms") batch_ms = std::stoi(next());
     else if (a == "--nosync") nosync = true;
     else if (a == "--kafka-config") kafka_config.push_back(next());
-    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--nosync] [--kafka-config k=v]...");
+    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--batch-ms MS] [--nosync] [--kafka-config k=v]...");
   }
   std::string dir = fs::temp_directory_path() / fmt::format("lh-bench-kafka-{}", getpid());
   fs::create_directories(dir);
@@ -168,6 +186,9 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(produced->messages), produced->bytes / 1048576.0,
               partitions, produced->messages / produced->seconds);
 
+  // Thread names, so that `perf record` + `perf report --sort comm` tells the
+  // phases apart (librdkafka's own threads are named rdk:*).
+  pthread_setname_np(pthread_self(), "bench:raw");
   RawResult raw = raw_consume(boot, topic, partitions, kafka_config);
   // The mock cluster keeps about 5 MiB per partition and drops older messages.
   if (raw.messages != produced->messages)
@@ -175,8 +196,10 @@ int main(int argc, char** argv) {
                     "per partition; use fewer --days or more --partitions",
                     raw.messages, produced->messages));
   double raw_rate = raw.messages / raw.seconds;
-  std::printf("raw consume (librdkafka, no decode): %llu messages in %.3f s = %.0f msg/s\n",
-              static_cast<unsigned long long>(raw.messages), raw.seconds, raw_rate);
+  std::printf("raw consume (librdkafka, no decode): %llu messages in %.3f s = %.0f msg/s; "
+              "process CPU %.2f us/msg (%.2f cores)\n",
+              static_cast<unsigned long long>(raw.messages), raw.seconds, raw_rate,
+              raw.cpu_seconds * 1e6 / raw.messages, raw.cpu_seconds / raw.seconds);
 
   lh::storage::LogOptions lo;
   lo.dir = dir + "/log";
@@ -190,15 +213,20 @@ int main(int argc, char** argv) {
   ko.exit_at_end = true;
   ko.config = kafka_config;
   ko.batch_records = batch;
+  ko.batch_max_ms = batch_ms;
   Clock::time_point first{}, last{};
   uint64_t first_records = 0;
+  double cpu_first = 0, cpu_last = 0;
   ko.on_batch = [&](const lh::storage::IngestProgress& p) {
     if (first_records == 0) {
       first = Clock::now();
       first_records = p.records;
+      cpu_first = process_cpu_seconds();
     }
     last = Clock::now();
+    cpu_last = process_cpu_seconds();
   };
+  pthread_setname_np(pthread_self(), "bench:ingest");
   auto ing = lh::storage::ingest_kafka(**log, ko);
   if (!ing.ok()) die(ing.error().message);
   const auto& t = ing->totals;
@@ -212,8 +240,13 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(t.appended), static_cast<unsigned long long>(t.quarantined),
               static_cast<unsigned long long>(t.batches), secs, rate);
   std::printf("  of the whole ingest (%.3f s, group join included): %.3f s in log appends, "
-              "%.3f s waiting for messages\n", ing->seconds, ing->append_seconds, ing->wait_seconds);
+              "%.3f s waiting for messages, %.3f s waiting for the committing thread\n",
+              ing->seconds, ing->append_seconds, ing->wait_seconds, ing->idle_wait_seconds);
+  if (t.records > first_records && secs > 0)
+    std::printf("  process CPU after the first batch: %.2f us/msg (%.2f cores)\n",
+                (cpu_last - cpu_first) * 1e6 / (t.records - first_records), (cpu_last - cpu_first) / secs);
   std::printf("ratio ingest/raw: %.2f\n", rate / raw_rate);
+  pthread_setname_np(pthread_self(), "bench:decode");
   std::printf("for scale: decode+validate+encode alone, one thread, no I/O: %.0f msg/s\n",
               decode_only_rate(input));
   log->reset();

@@ -29,7 +29,8 @@ extern "C" void on_stop_signal(int) {
 struct IngestArgs {
   std::vector<std::string> files;
   std::string durability = "sync";
-  size_t batch = 10000;
+  size_t batch = 10000;  // files; Kafka: the source's own default unless given
+  bool batch_given = false;
   size_t max_record_bytes = 1 << 20;
   bool json = false;
   KafkaSourceArgs kafka;  // --kafka ... (tools/kafka_source_args.h)
@@ -138,7 +139,7 @@ void run_ingest(const IngestArgs& a, GlobalOptions& g) {
 
 void run_kafka_ingest(const IngestArgs& a, GlobalOptions& g, storage::EventLog& log) {
   storage::KafkaIngestOptions opts = kafka_ingest_options(a.kafka, a.max_record_bytes);
-  opts.batch_records = a.batch;
+  if (a.batch_given) opts.batch_records = a.batch;
   opts.stop = &g_stop;
   opts.on_warning = [](const std::string& w) { log_message(LogLevel::warn, w); };
   bool progress = progress_enabled(g);
@@ -190,13 +191,18 @@ void register_ingest(CLI::App& app, GlobalOptions& g) {
                   "loss may lose the last batches (a process crash loses nothing)")
       ->check(CLI::IsMember({"sync", "nosync"}))
       ->envname("LEDGERHOUSE_DURABILITY");
-  cmd->add_option("--batch-size", a->batch, "Records per write transaction (group commit)")
+  cmd->add_option("--batch-size", a->batch,
+                  "Records per write transaction (group commit; files: default 10000; Kafka: at "
+                  "most this many, default 65536, smaller while the log keeps up)")
       ->check(CLI::Range(1, 10000000));
   cmd->add_option("--max-record-bytes", a->max_record_bytes,
                   "Longer records are quarantined as oversized")
       ->check(CLI::Range(64, 1 << 30));
   cmd->add_flag("--json", a->json, "Print the summary as JSON on stdout");
-  cmd->callback([a, &g] { run_ingest(*a, g); });
+  cmd->callback([a, &g, cmd] {
+    a->batch_given = cmd->count("--batch-size") > 0;
+    run_ingest(*a, g);
+  });
 }
 
 }  // namespace lh::tools
