@@ -28,15 +28,19 @@ std::string create_table(const Schema& s, const TableSpec& t, bool primary_key) 
   return sql + fmt::format("){}", t.insert_only ? "" : " WITH (fillfactor = 80)");
 }
 
-std::string create_index(const Schema& s, const TableSpec& t, const std::vector<std::string>& cols) {
+// A btree index <table>_<cols>_idx, or with method "brin" <table>_<cols>_brin.
+std::string create_index(const Schema& s, const TableSpec& t, const std::vector<std::string>& cols,
+                         const std::string& method = "") {
   std::string name = t.name, list;
   for (const auto& c : cols) {
     name += "_" + c;
     list += (list.empty() ? "" : ", ") + quote_ident(c);
   }
-  name += "_idx";
-  if (name.size() > 63) name = name.substr(0, 59) + "_idx";  // PostgreSQL truncates at 63
-  return fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({})", quote_ident(name), qualified(s, t.name), list);
+  const std::string suffix = method.empty() ? "_idx" : "_" + method;
+  name += suffix;
+  if (name.size() > 63) name = name.substr(0, 63 - suffix.size()) + suffix;  // PostgreSQL truncates at 63
+  return fmt::format("CREATE INDEX IF NOT EXISTS {} ON {}{} ({})", quote_ident(name), qualified(s, t.name),
+                     method.empty() ? "" : " USING " + method, list);
 }
 
 // Indexes besides the primary key: the vendor column when it does not lead
@@ -50,11 +54,17 @@ void table_indexes(const Schema& s, const TableSpec& t, std::vector<std::string>
   // Insert-only facts (fact_clickstream is ~70% of the rows) get no (id,
   // time) index per SkRef: they made that COPY ~2-3x slower (bench/copy), and
   // with repoints emitted only when a fact can match (dimension_host.h) a
-  // repoint is rare; it then costs one scan of the table per wave and
-  // reference (measured in docs/postgres.md).
-  for (const auto& r : t.sk_refs)
+  // repoint is rare. They get a BRIN index on each SkRef time column
+  // instead (a few pages, next to nothing per COPY; rows arrive roughly in
+  // time order): the writer bounds a repoint UPDATE by its ranges' earliest
+  // start, so a late change scans the table's recent end, not all of it
+  // (docs/postgres.md).
+  std::set<std::string> brin;
+  for (const auto& r : t.sk_refs) {
     if (!t.insert_only && seen.insert({r.id_column, r.time_column}).second)
       out.push_back(create_index(s, t, {r.id_column, r.time_column}));
+    if (t.insert_only && brin.insert(r.time_column).second) out.push_back(create_index(s, t, {r.time_column}, "brin"));
+  }
   if (static_cast<int>(t.id) < kDimCount)
     out.push_back(create_index(s, t, {t.columns[1].name, "valid_from"}));
 }

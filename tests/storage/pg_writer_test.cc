@@ -67,6 +67,12 @@ TEST(PgWriter, InitDbCreatesEveryTableAndColumnAndIsIdempotent) {
                      "'::regclass"),
               "security_invoker=true")
         << v;
+  // Insert-only facts: no (id, time) btree per SkRef, a BRIN on its time
+  // column instead (repoints bound their UPDATE by time to use it).
+  EXPECT_EQ(query1("SELECT string_agg(indexname || ' ' || split_part(split_part(indexdef, 'USING ', 2), ' ', 1), "
+                   "', ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '" + sch +
+                   "' AND tablename = 'fact_clickstream'"),
+            "fact_clickstream_event_time_brin brin, fact_clickstream_pkey btree, fact_clickstream_vendor_id_idx btree");
   EXPECT_EQ(query1("SELECT count(*) FROM " + sch + ".dim_date"), "7670");  // 2015-01-01 .. 2035-12-31
   EXPECT_EQ(query1("SELECT format('%s %s %s %s', date_key, weekday, is_weekend, is_holiday) FROM " + sch +
                    ".dim_date WHERE date = '2026-12-25'"),
