@@ -160,6 +160,8 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
     pqxx::work tx(c);
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + name);
     const std::string deferred = projections::qualified(schema, kReplayRepointsTable);
+    bool bulk = false;
+    std::vector<projections::Repoint> repoints;
     if (tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", deferred)[0].as<bool>()) {
       // Sorting a table's rows by key in memory rather than in runs on disk.
       tx.exec0("SET LOCAL work_mem = '1GB'");
@@ -170,7 +172,6 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
         tx.exec0("DROP TABLE " + projections::qualified(schema, replay_rows_table(t)));
       }
       step = "reading the deferred repoints";
-      std::vector<projections::Repoint> rs;
       for (const auto& r : tx.exec("SELECT dim, natural_id, from_us, to_us, sk FROM " + deferred + " ORDER BY pos")) {
         projections::Repoint p;
         p.dim = static_cast<projections::Dim>(r[0].as<int>());
@@ -178,12 +179,10 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
         p.from_us = r[2].as<int64_t>();
         p.to_us = r[3].as<int64_t>();
         p.sk = r[4].as<int64_t>();
-        rs.push_back(std::move(p));
+        repoints.push_back(std::move(p));
       }
-      create_repoint_stage(tx);
-      apply_repoints(tx, schema, rs, step);
       tx.exec0("DROP TABLE " + deferred);
-      applied = rs.size();
+      bulk = true;
       for (const auto& t : schema.tables()) {
         if (!projections::bulk_keyless(t)) continue;
         step = "adding the primary key of " + projections::qualified(schema, t.name);
@@ -192,6 +191,13 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
     }
     step = "building the indexes of " + quote_ident(name);
     for (const auto& sql : projections::ddl_statements(schema)) tx.exec0(sql);
+    // After the indexes: the BRIN ones let each repoint UPDATE skip the
+    // block ranges before its earliest start (ddl.cc).
+    if (bulk) {
+      create_repoint_stage(tx);
+      apply_repoints(tx, schema, repoints, step);
+      applied = repoints.size();
+    }
     tx.exec0(fmt::format("UPDATE {} SET completed_at = now() WHERE completed_at IS NULL",
                          projections::qualified(schema, kReplayStateTable)));
     tx.commit();

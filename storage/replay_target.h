@@ -12,8 +12,8 @@
 // <schema>.replay_rows_<table> and the repoints to <schema>.replay_repoints,
 // and finish() folds each replay_rows_ table into its table in one sorted
 // pass (last line per key, with the merge_update=false columns of its
-// first line: what INSERT + ON CONFLICT updates would have left), applies
-// the repoints, adds the primary keys and builds the rest. Each status
+// first line: what INSERT + ON CONFLICT updates would have left), adds the
+// primary keys, builds the rest and then applies the repoints. Each status
 // change of an order would otherwise be an ON CONFLICT merge, and each
 // repoint a scan of the insert-only facts, per transaction.
 #pragma once
@@ -69,11 +69,12 @@ class ReplayTarget {
                        bool bulk);
 
   // After the last batch, in one transaction: folds the replay_rows_ tables
-  // into their tables, applies the deferred repoints in their order, drops
-  // those tables, adds the missing primary keys, runs init-db's full DDL
-  // (builds the deferred indexes, changes nothing else) and marks the
-  // replay complete. Returns how many deferred repoints it applied.
-  // Idempotent: an interrupted finish is simply run again.
+  // into their tables, adds the missing primary keys, runs init-db's full
+  // DDL (builds the deferred indexes, changes nothing else), then applies
+  // the deferred repoints in their order (the BRIN indexes bound their
+  // scans), drops the replay_ tables and marks the replay complete. Returns
+  // how many deferred repoints it applied. Idempotent: an interrupted
+  // finish is simply run again.
   static Result<uint64_t> finish(const std::string& dsn, const projections::Schema& schema);
 };
 
