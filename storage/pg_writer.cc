@@ -149,15 +149,6 @@ void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vect
       dirty[2 * i + 1] = true;
       tx.exec0(fmt::format("DELETE FROM {} AS t USING {} AS d WHERE {}", w.q(t.name), stage, key_match(t, "t", "d")));
     }
-    if (w.options.bulk_target && bulk_folded(t)) {
-      // New rows straight in (no key yet to conflict with), changes of known
-      // ones collected in order, folded by ReplayTarget::finish (PgOptions).
-      w.step = fmt::format("copying new rows into {}", w.q(t.name));
-      copy_lines(tx, w.q(t.name), b.inserts[i].copy);
-      w.step = fmt::format("collecting rows of {} in {}", w.q(t.name), w.q(replay_rows_table(t)));
-      copy_lines(tx, w.q(replay_rows_table(t)) + " (" + projections::column_list(t) + ")", b.upserts[i].copy);
-      continue;
-    }
     if (!b.inserts[i].empty()) {
       // New to the table (rows.h): no staging, no ON CONFLICT. A key that is
       // already there is a producer bug and fails the apply.
@@ -165,6 +156,13 @@ void apply_batch(PgWriter::Impl& w, pqxx::work& tx, const RowBatch& b, std::vect
       copy_lines(tx, w.q(t.name), b.inserts[i].copy);  // generated columns: computed
     }
     if (b.upserts[i].empty()) continue;
+    if (w.options.bulk_target && bulk_folded(t)) {
+      // Changes of known rows: collected in order, folded by
+      // ReplayTarget::finish (PgOptions::bulk_target).
+      w.step = fmt::format("collecting rows of {} in {}", w.q(t.name), w.q(replay_rows_table(t)));
+      copy_lines(tx, w.q(replay_rows_table(t)) + " (" + projections::column_list(t) + ")", b.upserts[i].copy);
+      continue;
+    }
     if (t.insert_only) {
       w.step = fmt::format("copying rows into {}", w.q(t.name));
       copy_lines(tx, w.q(t.name), b.upserts[i].copy);

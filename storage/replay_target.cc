@@ -87,7 +87,7 @@ Result<ReplayTargetState> ReplayTarget::inspect(const std::string& dsn, const pr
     st.initialized = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", cp)[0].as<bool>();
     st.replay_made = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", rs)[0].as<bool>();
     st.bulk = tx.exec_params1("SELECT to_regclass($1) IS NOT NULL",
-                                           projections::qualified(schema, kReplayRepointsTable))[0].as<bool>();
+                              projections::qualified(schema, kReplayRepointsTable))[0].as<bool>();
     if (st.initialized)
       st.checkpoint_seq = tx.exec1("SELECT coalesce(min(last_seq), 0) FROM " + cp)[0].as<uint64_t>();
     if (st.replay_made) {
@@ -160,7 +160,6 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
     pqxx::work tx(c);
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", "ledgerhouse init-db " + name);
     const std::string deferred = projections::qualified(schema, kReplayRepointsTable);
-    bool bulk = false;
     std::vector<projections::Repoint> repoints;
     if (tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", deferred)[0].as<bool>()) {
       // Sorting a table's rows by key in memory rather than in runs on disk.
@@ -182,7 +181,6 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
         repoints.push_back(std::move(p));
       }
       tx.exec0("DROP TABLE " + deferred);
-      bulk = true;
       for (const auto& t : schema.tables()) {
         if (!projections::bulk_keyless(t)) continue;
         step = "adding the primary key of " + projections::qualified(schema, t.name);
@@ -193,7 +191,7 @@ Result<uint64_t> ReplayTarget::finish(const std::string& dsn, const projections:
     for (const auto& sql : projections::ddl_statements(schema)) tx.exec0(sql);
     // After the indexes: the BRIN ones let each repoint UPDATE skip the
     // block ranges before its earliest start (ddl.cc).
-    if (bulk) {
+    if (!repoints.empty()) {
       create_repoint_stage(tx);
       apply_repoints(tx, schema, repoints, step);
       applied = repoints.size();
