@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -305,7 +306,12 @@ Result<RunSummary> run_projection(const storage::EventLog& log, const projection
                                   ProjectionSink sink, const RunnerOptions& options) {
   if (!sink.apply) return Error{"run_projection: the sink has no apply function"};
   caf::actor_system_config cfg;
-  if (options.threads > 0) cfg.set("scheduler.max-threads", options.threads);
+  // CAF 0.17's default is max(cores, 4) workers. On a 2-core machine that
+  // also runs PostgreSQL, the two extra workers cost a third of the
+  // client's CPU in polling sleeps and context switches (bench_replay, 3.35M
+  // events: 31 s client CPU with 4 workers, 20.5 s with 2; docs/actors.md).
+  size_t threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", threads);
   caf::actor_system system{cfg};
   Dispatcher dispatcher(system, log, schema, options);
   return dispatcher.run(std::move(sink));

@@ -67,7 +67,7 @@ struct RunnerOptions {
   // --ingest): until_caught_up waits for it to end before returning.
   const std::atomic<bool>* appending = nullptr;
   int poll_ms = 200;                 // tail: how often to look for new events
-  size_t threads = 0;                // CAF scheduler threads; 0 = hardware
+  size_t threads = 0;                // CAF scheduler threads; 0 = one per core (not CAF's max(cores, 4))
   uint64_t start_seq = 0;            // last applied seq (checkpoint)
   // Exact upper bound (0 = none): batches end exactly at until_seq and the
   // run returns once it is applied (replay --until-seq/--until-time). Must be

@@ -5,7 +5,7 @@
 // (LIKE ... INCLUDING INDEXES). Prints events/s and wall time of both and
 // the ratio. Setup (generate, ingest with Durability::nosync) is not timed.
 //
-//   bench_replay [--days 30] [--orders-per-day 14100] [--batch-events 4096]
+//   bench_replay [--days 30] [--orders-per-day 14100] [--batch-events 65536]
 //                [--apply-events 262144] [--in-flight 16] [--index-first]
 //                [--sync-commit] [--fsync-off] [--shared-buffers-mb N]
 //
@@ -24,7 +24,6 @@ int main(int argc, char** argv) {
   lh::tools::GeneratorOptions go = lh::tools::bench_preset();
   go.orders_per_day = 14100;
   lh::tools::ReplayRequest req;
-  req.runner.max_events_per_apply = 262144;
   bool fsync_off = false;
   long long shared_buffers_mb = 0;
   for (int i = 1; i < argc; ++i) {

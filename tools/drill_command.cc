@@ -109,7 +109,6 @@ ReplaySummary timed_replay(const storage::EventLog& log, const GlobalOptions& g,
   req.target.schema = into;
   req.until_seq = until_seq;
   req.until_time_us = until_time;
-  req.runner.max_events_per_apply = 262144;
   req.runner.on_notice = [](const std::string& w) { std::fprintf(stderr, "%s\n", w.c_str()); };
   auto r = replay_into(log, req);
   if (!r.ok()) throw CommandError("drill: recovering into " + into + ": " + r.error().message);

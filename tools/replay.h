@@ -31,6 +31,18 @@ namespace lh::tools {
 // microseconds since the epoch. An Error quotes the text and the forms.
 Result<int64_t> parse_until_time(std::string_view text);
 
+// The runner's settings for a replay unless told otherwise: batches of
+// 65,536 events (4096 costs ~30% more client CPU in actor messages: every
+// batch sends each touched owner its stage messages, and a batch of 4096
+// touches most of the 1000 vendors; bench/RESULTS.md, 2026-12-02) and up to
+// 262,144 events per transaction.
+inline actors::RunnerOptions replay_runner_defaults() {
+  actors::RunnerOptions o;
+  o.batch_events = 65536;
+  o.max_events_per_apply = 262144;
+  return o;
+}
+
 struct ReplayRequest {
   std::string dsn;                       // libpq connection string of the target database
   projections::WarehouseOptions target;  // target.schema: the schema to replay into
@@ -43,7 +55,7 @@ struct ReplayRequest {
   bool synchronous_commit_off = true;    // for the replay's own session only
   // batch_events, max_events_per_apply, max_batches_in_flight, threads,
   // stop, on_progress, on_notice are used; the bound and start are set here.
-  actors::RunnerOptions runner;
+  actors::RunnerOptions runner = replay_runner_defaults();
   // Told once the bound is known (before any work): for progress lines.
   std::function<void(const storage::ReplayBound&, uint64_t resume_after)> on_start;
   // Told when the indexes are being built (after the last batch).

@@ -27,8 +27,8 @@ struct ReplayArgs {
   std::string into;
   std::string until_time;
   uint64_t until_seq = 0;
-  size_t batch_events = 4096;
-  size_t apply_events = 262144;
+  size_t batch_events = replay_runner_defaults().batch_events;
+  size_t apply_events = replay_runner_defaults().max_events_per_apply;
   size_t max_in_flight = 16;
   size_t threads = 0;
   bool index_first = false;
