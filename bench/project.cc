@@ -6,7 +6,7 @@
 //
 //   bench_project [--days 30] [--orders-per-day 3100] [--vendors 1000]
 //                 [--customers 200000] [--products 50000] [--batch-events 4096]
-//                 [--in-flight 4] [--fsync-off] [--shared-buffers-mb N]
+//                 [--in-flight 16] [--apply-events 65536] [--fsync-off] [--shared-buffers-mb N]
 //                 [--freshness-s N] [--freshness-rate 10000]
 //
 // --freshness-s N (default 0: off) then measures freshness: the first
@@ -183,6 +183,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--products")) go.products = static_cast<int>(next());
     else if (!std::strcmp(argv[i], "--batch-events")) ro.batch_events = static_cast<size_t>(next());
     else if (!std::strcmp(argv[i], "--in-flight")) ro.max_batches_in_flight = static_cast<size_t>(next());
+    else if (!std::strcmp(argv[i], "--apply-events")) ro.max_events_per_apply = static_cast<size_t>(next());
     else if (!std::strcmp(argv[i], "--fsync-off")) fsync_off = true;
     else if (!std::strcmp(argv[i], "--shared-buffers-mb")) shared_buffers_mb = next();
     else if (!std::strcmp(argv[i], "--freshness-s")) freshness_s = static_cast<int>(next());
@@ -270,10 +271,11 @@ int main(int argc, char** argv) {
   PQfinish(c);
   double raw_rate = events / copy_s;
 
-  std::printf("PostgreSQL 15, fsync %s, shared_buffers %s, batches of %zu events, %zu in flight\n",
+  std::printf("PostgreSQL 15, fsync %s, shared_buffers %s, batches of %zu events, %zu in flight, up to %zu "
+              "events per transaction\n",
               fsync_off ? "off" : "on",
               shared_buffers_mb > 0 ? (std::to_string(shared_buffers_mb) + " MB").c_str() : "default",
-              ro.batch_events, ro.max_batches_in_flight);
+              ro.batch_events, ro.max_batches_in_flight, ro.max_events_per_apply);
   std::printf("log -> actors -> a counting sink (no PostgreSQL): %.2f s = %.0f events/s\n",
               actors_only_s, events / actors_only_s);
   std::printf("log -> actors -> PostgreSQL: %llu events in %.2f s = %.0f events/s (%llu transactions, "
