@@ -45,7 +45,7 @@ std::string create_index(const Schema& s, const TableSpec& t, const std::vector<
 
 // Indexes besides the primary key: the vendor column when it does not lead
 // the key (RLS filters on it), (id, time) per SkRef for repoints (upserted
-// tables only), and
+// tables only, and only when the id does not lead the key), and
 // (<dim>_id, valid_from) on dimensions for lookups by natural id.
 void table_indexes(const Schema& s, const TableSpec& t, std::vector<std::string>& out) {
   if (!t.vendor_column.empty() && !is_key_lead(t, t.vendor_column))
@@ -59,9 +59,13 @@ void table_indexes(const Schema& s, const TableSpec& t, std::vector<std::string>
   // time order): the writer bounds a repoint UPDATE by its ranges' earliest
   // start, so a late change scans the table's recent end, not all of it
   // (docs/postgres.md).
+  // An SkRef whose id column leads the primary key (vendor_id of
+  // fact_order_line) is served by the key: a repoint reads that member's
+  // rows through it and filters them by time. A vendor's rows are few next
+  // to the table, and every index more is one more btree insert per new row.
   std::set<std::string> brin;
   for (const auto& r : t.sk_refs) {
-    if (!t.insert_only && seen.insert({r.id_column, r.time_column}).second)
+    if (!t.insert_only && !is_key_lead(t, r.id_column) && seen.insert({r.id_column, r.time_column}).second)
       out.push_back(create_index(s, t, {r.id_column, r.time_column}));
     if (t.insert_only && brin.insert(r.time_column).second) out.push_back(create_index(s, t, {r.time_column}, "brin"));
   }

@@ -73,6 +73,12 @@ TEST(PgWriter, InitDbCreatesEveryTableAndColumnAndIsIdempotent) {
                    "', ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '" + sch +
                    "' AND tablename = 'fact_clickstream'"),
             "fact_clickstream_event_time_brin brin, fact_clickstream_pkey btree, fact_clickstream_vendor_id_idx btree");
+  // Upserted facts: (id, time) per SkRef, except where the id leads the
+  // primary key (vendor_id of fact_order_line: the key serves its repoints).
+  EXPECT_EQ(query1("SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '" +
+                   sch + "' AND tablename = 'fact_order_line'"),
+            "fact_order_line_customer_id_order_time_idx, fact_order_line_pkey, "
+            "fact_order_line_product_id_order_time_idx");
   EXPECT_EQ(query1("SELECT count(*) FROM " + sch + ".dim_date"), "7670");  // 2015-01-01 .. 2035-12-31
   EXPECT_EQ(query1("SELECT format('%s %s %s %s', date_key, weekday, is_weekend, is_holiday) FROM " + sch +
                    ".dim_date WHERE date = '2026-12-25'"),
