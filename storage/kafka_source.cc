@@ -78,6 +78,9 @@ class Consumer {
   void commit_loop();
   bool all_at_end() const;
   int64_t start_offset(const std::string& topic, int32_t partition, int64_t committed);
+  // Commits the log's positions of the revoked partitions to the group,
+  // synchronously, before they go (see the .cc).
+  void commit_revoked(const rd_kafka_topic_partition_list_t* parts);
 
   EventLog& log_;
   const KafkaIngestOptions& o_;
@@ -189,6 +192,7 @@ void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
   } else {
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
       flush(/*sync_group_commit=*/true);
+      commit_revoked(parts);
       warn(fmt::format("kafka: {} partitions revoked", parts->cnt));
     } else {
       warn(fmt::format("kafka: rebalance error: {}", rd_kafka_err2str(err)));
@@ -196,6 +200,30 @@ void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
     rd_kafka_assign(rk_.get(), nullptr);
     for (auto& [tp, st] : parts_) st.assigned = false;
   }
+}
+
+// The next owner of a revoked partition (another member, with its own log)
+// starts at the group's committed offset. Batches commit the group's offsets
+// asynchronously, and when the batch in hand is empty, flush() commits
+// nothing: the last async commit may not have landed (or was refused while
+// the group rebalanced), and the next owner would read those messages again
+// into its log (KafkaTrouble.TwoMembers... under load, 2026-12-02). So the
+// log's position of every revoked partition goes to the group synchronously
+// here, while this member still owns them.
+void Consumer::commit_revoked(const rd_kafka_topic_partition_list_t* parts) {
+  if (error_) return;
+  KafkaPartitions offsets(rd_kafka_topic_partition_list_new(parts->cnt));
+  for (int i = 0; i < parts->cnt; ++i) {
+    const auto& p = parts->elems[i];
+    auto stored = log_.position(kafka_source_name(p.topic, p.partition));
+    if (stored) rd_kafka_topic_partition_list_add(offsets.get(), p.topic, p.partition)->offset =
+        static_cast<int64_t>(stored->offset);
+  }
+  if (offsets->cnt == 0) return;
+  rd_kafka_resp_err_t ce = rd_kafka_commit(rk_.get(), offsets.get(), /*async=*/0);
+  if (ce != RD_KAFKA_RESP_ERR_NO_ERROR && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    warn(fmt::format("kafka: committing the revoked partitions' offsets failed ({}); their next owner may "
+                     "read again what this log already holds", rd_kafka_err2str(ce)));
 }
 
 Part& Consumer::part(const char* topic, int32_t partition) {
