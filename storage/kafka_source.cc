@@ -125,6 +125,18 @@ Status Consumer::open() {
       // Measured on the mock cluster: the default 500 ms left the consumer
       // waiting for fetches (bench/kafka: ~170k -> ~230k msg/s).
       "fetch.wait.max.ms=100",
+      // A partition whose prefetch queue (for this consumer: the one queue
+      // all partitions feed) holds queued.min.messages or
+      // queued.max.messages.kbytes is not fetched again until its broker
+      // thread next wakes, up to 1 s later (librdkafka 2.0: nothing wakes
+      // it when the application drains the queue). Catching up on a
+      // backlog, the queue fills whenever fetching outruns decode + log,
+      // and the defaults (100,000 / 64 MiB, ~0.25 s of our work) left the
+      // consumer idle for most of each second (debug=fetch: 0.67 s gaps;
+      // bench/kafka 313-317k msg/s). Queues that hold more than that second
+      // of work hide the gap (443-495k msg/s); the price is up to 256 MiB
+      // of prefetched messages while behind. docs/kafka.md "Prefetch".
+      "queued.min.messages=1000000", "queued.max.messages.kbytes=262144",
       // Messages larger than the limit must still arrive, to be quarantined.
       fmt::format("fetch.message.max.bytes={}", std::max<size_t>(1 << 20, o_.decoder.max_record_bytes + 1024)),
       "log_level=3"};
