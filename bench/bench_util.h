@@ -153,6 +153,26 @@ inline std::string top_statements(PGconn* c, int limit = 12) {
   return top;
 }
 
+// Row writes per table of `schema_name` since the server started
+// (pg_stat_user_tables): inserts, updates and how many of those were HOT
+// (no index entry written), one indented line each.
+inline std::string table_writes(PGconn* c, const std::string& schema_name) {
+  std::string out;
+  const char* params[] = {schema_name.c_str()};
+  PGresult* q = PQexecParams(c,
+                             "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                             "WHERE schemaname = $1 AND n_tup_ins + n_tup_upd > 0 ORDER BY relname",
+                             1, nullptr, params, nullptr, nullptr, 0);
+  if (PQresultStatus(q) == PGRES_TUPLES_OK)
+    for (int i = 0; i < PQntuples(q); ++i)
+      out += std::string("    ") + PQgetvalue(q, i, 0) + ": " + PQgetvalue(q, i, 1) + " inserted, " +
+             PQgetvalue(q, i, 2) + " updated (" + PQgetvalue(q, i, 3) + " HOT)\n";
+  else
+    out = std::string("    (pg_stat_user_tables: ") + PQerrorMessage(c) + ")\n";
+  PQclear(q);
+  return out;
+}
+
 struct RawCopy {
   double seconds = 0;  // the COPYs and their commits only
   uint64_t rows = 0;

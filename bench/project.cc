@@ -265,6 +265,7 @@ int main(int argc, char** argv) {
   if (PQstatus(c) != CONNECTION_OK) die(PQerrorMessage(c));
   // Where PostgreSQL spent the projection's time: the top statements.
   std::string top = top_statements(c);
+  std::string writes = table_writes(c, "bench");
   RawCopy raw = raw_copy_yardstick(c, *schema, "bench", "raw");
   double copy_s = raw.seconds;
   uint64_t rows = raw.rows;
@@ -293,6 +294,7 @@ int main(int argc, char** argv) {
   std::printf("repoints %llu, errors %llu\n", static_cast<unsigned long long>(repoints),
               static_cast<unsigned long long>(errors));
   std::printf("  PostgreSQL's top statements during the projection (pg_stat_statements):\n%s", top.c_str());
+  std::printf("  row writes (pg_stat_user_tables):\n%s", writes.c_str());
   std::printf("raw COPY of the same %llu final rows into same-shaped tables: %.2f s = %.0f events/s "
               "equivalent\n",
               static_cast<unsigned long long>(rows), copy_s, raw_rate);

@@ -96,7 +96,7 @@ LookupAnswer DimensionHost::answer(const Lookup& l) {
     span->second.lo = std::min(span->second.lo, l.t_us);
     span->second.hi = std::max(span->second.hi, l.t_us);
   }
-  a.sk = dim_.sk_for_fact(l.natural_id, l.t_us, l.seq, &scratch_);
+  a.sk = dim_.sk_for_fact(l.natural_id, l.t_us, static_cast<uint64_t>(inferred_sk(l.seq, l.slot)), &scratch_);
   // sk_for_fact appends a row only when it creates an inferred member.
   if (!scratch_.upserts.empty()) state_bytes_ += kEntryBytes + kMemberBytes + l.natural_id.size();
   take(scratch_);

@@ -72,13 +72,27 @@ struct OwnerKeyHash {
 
 uint64_t fnv1a64(std::string_view s);
 
+// The sk a fact's look-up gives a member it infers: the fact's seq. One
+// event can infer several members of one dimension (an order whose two
+// lines name two unknown products), and they must not share it: the k-th
+// distinct id of that dimension in the event (slot k, from 0) gets
+// seq + k * 2^44. Slot 0 keeps the plain seq. Unique while seqs stay below
+// 2^44 (17.6 trillion events) and an event names fewer than 2^19 distinct
+// ids of one dimension (a 1 MiB record holds ~20,000 order lines).
+inline constexpr int kInferredSlotShift = 44;
+inline constexpr uint32_t kMaxInferredSlots = uint32_t{1} << 19;
+inline int64_t inferred_sk(uint64_t seq, uint32_t slot) {
+  return static_cast<int64_t>(seq + (static_cast<uint64_t>(slot) << kInferredSlotShift));
+}
+
 // The dimension version a fact references, asked of the member's owner.
 struct Lookup {
   Dim dim = Dim::customer;
   std::string natural_id;
   int64_t t_us = 0;   // the fact's event time
-  uint64_t seq = 0;   // the fact's seq (the sk of an inferred member)
+  uint64_t seq = 0;   // the fact's seq
   bool want_segment_region = false;  // alert_high_latency enrichment (customers only)
+  uint32_t slot = 0;  // index of natural_id among the event's distinct ids of `dim` (inferred_sk)
 };
 struct LookupAnswer {
   int64_t sk = 0;

@@ -20,7 +20,10 @@
 // Dimension events go to stage 1 of the member's owner. Skipped seqs reach
 // nobody.
 #include <algorithm>
+#include <stdexcept>
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "projections/dimension.h"
 #include "projections/owner_util.h"
@@ -82,8 +85,57 @@ struct Router::Impl {
     }
     return stage[it->second].second;
   }
+  // The look-ups of the event being routed start here (Lookup::slot).
+  size_t event_first_lookup = 0;
+  // The slot of `id` among the event's distinct ids of dimension d so far:
+  // its earlier slot, or the next one. Linear: only orders name more than
+  // one id of a dimension, and a map per event would cost every page view.
+  // Orders of many lines switch to a map of the event's ids.
+  static constexpr size_t kLinearLookups = 48;
+  std::unordered_map<std::string, uint32_t> event_slots[kDimCount];
+  uint32_t event_next_slot[kDimCount] = {};
+  bool event_slots_on = false;
+  uint32_t slot_of(Dim d, const std::string& id) {
+    const size_t n = plan->lookups.size() - event_first_lookup;
+    uint32_t next = 0;
+    if (n < kLinearLookups) {
+      for (size_t i = event_first_lookup; i < plan->lookups.size(); ++i) {
+        const Lookup& o = plan->lookups[i];
+        if (o.dim != d) continue;
+        if (o.natural_id == id) return o.slot;
+        next = std::max(next, o.slot + 1);
+      }
+    } else {
+      if (!event_slots_on) {  // the event's look-ups so far, once
+        event_slots_on = true;
+        for (int k = 0; k < kDimCount; ++k) {
+          event_slots[k].clear();
+          event_next_slot[k] = 0;
+        }
+        for (size_t i = event_first_lookup; i < plan->lookups.size(); ++i) {
+          const Lookup& o = plan->lookups[i];
+          const auto k = static_cast<size_t>(o.dim);
+          event_slots[k].emplace(o.natural_id, o.slot);
+          event_next_slot[k] = std::max(event_next_slot[k], o.slot + 1);
+        }
+      }
+      const auto k = static_cast<size_t>(d);
+      auto it = event_slots[k].find(id);
+      if (it != event_slots[k].end()) return it->second;
+      next = event_next_slot[k];
+    }
+    if (next >= kMaxInferredSlots)
+      throw std::length_error(fmt::format("an event names more than {} distinct {} ids", kMaxInferredSlots,
+                                          to_string(d)));
+    if (event_slots_on) {
+      const auto k = static_cast<size_t>(d);
+      event_slots[k].emplace(id, next);
+      event_next_slot[k] = next + 1;
+    }
+    return next;
+  }
   void lookup(Dim d, const std::string& id, const LoggedEvent& le, bool want_sr = false) {
-    Lookup l{d, id, le.event.event_time_us, le.seq, want_sr};
+    Lookup l{d, id, le.event.event_time_us, le.seq, want_sr, slot_of(d, id)};
     WorkItem w{WorkItem::Kind::lookup, static_cast<uint32_t>(plan->lookups.size())};
     items(idx1, plan->stage1, member_owner(d, id)).push_back(w);
     plan->lookups.push_back(std::move(l));
@@ -104,6 +156,8 @@ void Router::Impl::route(const LoggedEvent& le, uint32_t index) {
     return;
   }
   const uint32_t first = static_cast<uint32_t>(plan->lookups.size());
+  event_first_lookup = first;
+  event_slots_on = false;
   auto count = [&] { return static_cast<uint32_t>(plan->lookups.size()) - first; };
   switch (e.type) {
     case EventType::order_placed: {

@@ -299,5 +299,38 @@ TEST(PipelineOrders, StatusOfOneLineWithoutVendorReachesOnlyTheVendorOfThatLine)
   });
 }
 
+// One order naming two products nobody has registered yet: two inferred
+// members, which must not share an sk (both used to get the order's seq, a
+// duplicate key in dim_product: PostgreSQL refused the batch). The first
+// distinct id keeps the seq, the second gets seq + 2^44 (inferred_sk).
+TEST(PipelineOrders, OneOrderInfersSeveralMembersOfOneDimensionWithDistinctKeys) {
+  Stream s;
+  s.vendor("V-1", at(0, 8));                         // seq 1
+  s.customer("C-1", at(0, 8), "gold", "north");      // seq 2
+  s.order("O-1", "C-1", at(0, 10),                   // seq 3
+          {line(1, "P-8", "V-1", 1, money(100)), line(2, "P-9", "V-2", 1, money(200)),
+           line(3, "P-8", "V-2", 2, money(100))});
+  s.product("P-9", "V-2", at(0, 9));                 // seq 4: completes P-9 in place
+  const std::string second = std::to_string(3 + (int64_t{1} << 44));
+  for_batch_sizes(s, [&](const TableModel& m) {
+    EXPECT_TRUE(m.problems.empty()) << ::testing::PrintToString(m.problems);
+    EXPECT_TRUE(m.errors.empty());
+    EXPECT_EQ(m.rows(Table::dim_product).size(), 2u);
+    EXPECT_EQ(m.value(Table::dim_product, {"3"}, "product_id"), "P-8");
+    EXPECT_EQ(m.value(Table::dim_product, {"3"}, "is_inferred"), "t");
+    EXPECT_EQ(m.value(Table::dim_product, {second}, "product_id"), "P-9");
+    EXPECT_EQ(m.value(Table::dim_product, {second}, "is_inferred"), "f");
+    EXPECT_EQ(m.value(Table::dim_product, {second}, "valid_from"), "2026-11-01 09:00:00.000000+00");
+    // V-2 is the only vendor the order infers: its first distinct vendor id is
+    // V-1 (slot 0, known), so V-2 has slot 1.
+    EXPECT_EQ(m.rows(Table::dim_vendor).size(), 2u);
+    EXPECT_EQ(m.value(Table::dim_vendor, {second}, "vendor_id"), "V-2");
+    EXPECT_EQ(m.value(Table::fact_order_line, {"V-1", "O-1", "1"}, "product_sk"), "3");
+    EXPECT_EQ(m.value(Table::fact_order_line, {"V-2", "O-1", "2"}, "product_sk"), second);
+    EXPECT_EQ(m.value(Table::fact_order_line, {"V-2", "O-1", "2"}, "vendor_sk"), second);
+    // The same unknown product on two lines is one inferred member.
+    EXPECT_EQ(m.value(Table::fact_order_line, {"V-2", "O-1", "3"}, "product_sk"), "3");
+  });
+}
 }  // namespace
 }  // namespace lh::projections::testing
