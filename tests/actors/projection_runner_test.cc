@@ -462,3 +462,54 @@ TEST_F(ProjectionRunner, SkippedSeqsFromTheCheckpointReachNoOwner) {
 
 }  // namespace
 }  // namespace lh::testing
+
+namespace lh::testing {
+namespace {
+
+// One order naming two products and a vendor nobody registered: three
+// inferred members, two of them in dim_product. Before session 6 both
+// products got the order's seq as sk and PostgreSQL refused the batch
+// (duplicate key), so the projection could not get past this event.
+TEST_F(ProjectionRunner, OrderInferringTwoProductsIsAppliedInPostgres) {
+  TempDir d;
+  std::string file = d / "inferred.ndjson";
+  std::FILE* f = std::fopen(file.c_str(), "wb");
+  ASSERT_TRUE(f);
+  std::fprintf(f, "%s\n", R"({"event_id":"e1","type":"customer_registered","event_time":"2026-11-01T00:00:00Z","schema_version":1,"data":{"customer_id":"C-1","name":"Ann","region":"Bayern","country":"DE"}})");
+  std::fprintf(f, "%s\n", R"({"event_id":"e2","type":"order_placed","event_time":"2026-11-01T01:00:00Z","schema_version":1,"data":{"order_id":"O-1","customer_id":"C-1","currency":"EUR","lines":[{"line_no":1,"product_id":"P-8","vendor_id":"V-1","quantity":1,"unit_price":"10.00"},{"line_no":2,"product_id":"P-9","vendor_id":"V-1","quantity":2,"unit_price":"5.00"}]}})");
+  std::fprintf(f, "%s\n", R"({"event_id":"e3","type":"product_created","event_time":"2026-11-01T00:30:00Z","schema_version":1,"data":{"product_id":"P-9","name":"Pen","category":"Office","vendor_id":"V-1","list_price":"5.00","currency":"EUR"}})");
+  std::fclose(f);
+  auto log = log_of_file(d / "log", file);
+  ASSERT_EQ(log->last_seq(), 3u);
+  auto schema = schema_named("actors_inferred");
+  auto w = fresh_warehouse(dsn_, schema);
+  ASSERT_TRUE(w);
+  RunnerOptions o;
+  o.until_caught_up = true;
+  auto r = actors::run_projection(*log, schema, sink_of(w.get()), o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->last.applied_seq, 3u);
+
+  pqxx::connection c(dsn_);
+  pqxx::read_transaction tx(c);
+  auto products = tx.exec(
+      "SELECT product_sk, product_id, is_inferred, name FROM actors_inferred.dim_product ORDER BY product_sk");
+  ASSERT_EQ(products.size(), 2u);
+  EXPECT_EQ(products[0][0].as<int64_t>(), 2);
+  EXPECT_EQ(products[0][1].as<std::string>(), "P-8");
+  EXPECT_TRUE(products[0][2].as<bool>());
+  EXPECT_EQ(products[1][0].as<int64_t>(), 2 + (int64_t{1} << 44));
+  EXPECT_EQ(products[1][1].as<std::string>(), "P-9");
+  EXPECT_FALSE(products[1][2].as<bool>());  // completed by e3, same sk
+  EXPECT_EQ(products[1][3].as<std::string>(), "Pen");
+  auto lines = tx.exec(
+      "SELECT l.line_no, p.product_id FROM actors_inferred.fact_order_line l "
+      "JOIN actors_inferred.dim_product p ON p.product_sk = l.product_sk ORDER BY 1");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0][1].as<std::string>(), "P-8");
+  EXPECT_EQ(lines[1][1].as<std::string>(), "P-9");
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM actors_inferred.projection_errors")[0].as<int64_t>(), 0);
+}
+
+}  // namespace
+}  // namespace lh::testing
