@@ -30,12 +30,20 @@ class DimensionHost {
   const Dimension& dimension() const { return dim_; }
 
  private:
-  void take(DimChanges& changes);
+  // new_sk: the sk a version opened by the current event (or a member it
+  // infers) gets; a row with it cannot be in the table yet.
+  void take(DimChanges& changes, int64_t new_sk);
 
   Dimension dim_;
   DimChanges scratch_;
   // sk -> its latest row in this batch (nullopt: deleted); order = first seen.
-  std::unordered_map<int64_t, std::optional<VersionRow>> pending_;
+  struct Pending {
+    std::optional<VersionRow> row;
+    // First emitted for the event that made the sk: never flushed before,
+    // so flush() hands it over as an insert (COPY, no ON CONFLICT merge).
+    bool is_new = false;
+  };
+  std::unordered_map<int64_t, Pending> pending_;
   std::vector<int64_t> pending_order_;
   std::vector<Repoint> repoints_;
   // Per member, the span of event times that can have a fact row pointing

@@ -32,16 +32,22 @@ DimensionHost::DimensionHost(Dim dim, const Schema& schema)
   }
 }
 
-void DimensionHost::take(DimChanges& c) {
+void DimensionHost::take(DimChanges& c, int64_t new_sk) {
   for (auto& row : c.upserts) {
     auto [it, fresh] = pending_.try_emplace(row.sk);
-    if (fresh) pending_order_.push_back(row.sk);
-    it->second = std::move(row);
+    if (fresh) {
+      pending_order_.push_back(row.sk);
+      // The sk is the current event's (or the member it infers): no earlier
+      // event made it, so no earlier batch wrote it. Whatever happens to it
+      // until the flush, the table does not have it.
+      it->second.is_new = row.sk == new_sk;
+    }
+    it->second.row = std::move(row);
   }
   for (int64_t sk : c.deleted_sks) {
     auto [it, fresh] = pending_.try_emplace(sk);
     if (fresh) pending_order_.push_back(sk);
-    it->second.reset();
+    it->second.row.reset();
   }
   // Repoint filter. A fact row of member m at time t got its sk from a
   // look-up (m, t) answered here, so a repoint whose range holds no answered
@@ -83,7 +89,7 @@ void DimensionHost::apply(const LoggedEvent& le, const std::string& owner,
     for (const auto& a : change->changes) bytes += a.value.size() + 2;
     if (!known) bytes += kMemberBytes + change->natural_id.size();
     state_bytes_ += bytes;
-    take(scratch_);
+    take(scratch_, static_cast<int64_t>(le.seq));
   });
 }
 
@@ -96,10 +102,11 @@ LookupAnswer DimensionHost::answer(const Lookup& l) {
     span->second.lo = std::min(span->second.lo, l.t_us);
     span->second.hi = std::max(span->second.hi, l.t_us);
   }
-  a.sk = dim_.sk_for_fact(l.natural_id, l.t_us, static_cast<uint64_t>(inferred_sk(l.seq, l.slot)), &scratch_);
+  const int64_t new_sk = inferred_sk(l.seq, l.slot);
+  a.sk = dim_.sk_for_fact(l.natural_id, l.t_us, static_cast<uint64_t>(new_sk), &scratch_);
   // sk_for_fact appends a row only when it creates an inferred member.
   if (!scratch_.upserts.empty()) state_bytes_ += kEntryBytes + kMemberBytes + l.natural_id.size();
-  take(scratch_);
+  take(scratch_, new_sk);
   if (l.want_segment_region && segment_attr_ && region_attr_) {
     // Rare (alerts only): fold the member's versions to read the attributes
     // of the one the fact references, as known now.
@@ -115,15 +122,18 @@ LookupAnswer DimensionHost::answer(const Lookup& l) {
 
 void DimensionHost::flush(RowBatch* out) {
   const Table t = dim_table(dim_.dim());
-  TableRows& ups = out->upserts[static_cast<size_t>(t)];
   TableRows& dels = out->deletes[static_cast<size_t>(t)];
   for (int64_t sk : pending_order_) {
-    const auto& row = pending_.at(sk);
+    const Pending& p = pending_.at(sk);
+    const auto& row = p.row;
     if (!row) {
+      // A new sk deleted again before its flush is not in the table either;
+      // the delete is harmless and keeps the rule simple.
       CopyLine(dels.copy).integer(sk).end();
       ++dels.rows;
       continue;
     }
+    TableRows& ups = p.is_new ? out->inserts[static_cast<size_t>(t)] : out->upserts[static_cast<size_t>(t)];
     CopyLine l(ups.copy);
     l.integer(row->sk).text(row->natural_id);
     for (const auto& a : row->attrs) l.text_or_null(a);

@@ -223,6 +223,10 @@ void apply_repoints(pqxx::work& tx, const projections::Schema& schema, const std
   };
   step = "staging repoints";
   copy_lines(tx, kRepointStage, lines);
+  // Without statistics the planner takes the temp table for ~1,000 rows and
+  // joins it to a whole fact table; with them (a handful of rows, most
+  // often) it probes the member's rows through the id index instead.
+  tx.exec0(std::string("ANALYZE ") + kRepointStage);
   for (const auto& t : schema.tables())
     for (const auto& ref : t.sk_refs) {
       if (!dims[static_cast<int>(ref.dim)]) continue;
