@@ -44,20 +44,21 @@ std::string create_index(const Schema& s, const TableSpec& t, const std::vector<
 }
 
 // Indexes besides the primary key: the vendor column when it does not lead
-// the key (RLS filters on it), (id, time) per SkRef for repoints (upserted
-// tables only, and only when the id does not lead the key), and
-// (<dim>_id, valid_from) on dimensions for lookups by natural id.
+// the key (RLS filters on it), a BRIN on each SkRef's time column for
+// repoints (unless the id leads the key), and (<dim>_id, valid_from) on
+// dimensions for lookups by natural id.
 void table_indexes(const Schema& s, const TableSpec& t, std::vector<std::string>& out) {
   if (!t.vendor_column.empty() && !is_key_lead(t, t.vendor_column))
     out.push_back(create_index(s, t, {t.vendor_column}));
-  std::set<std::pair<std::string, std::string>> seen;
-  // Insert-only facts (fact_clickstream is ~70% of the rows) get no (id,
-  // time) index per SkRef: they made that COPY ~2-3x slower (bench/copy), and
-  // with repoints emitted only when a fact can match (dimension_host.h) a
-  // repoint is rare. They get a BRIN index on each SkRef time column
-  // instead (a few pages, next to nothing per COPY; rows arrive roughly in
-  // time order): the writer bounds a repoint UPDATE by its ranges' earliest
-  // start, so a late change scans the table's recent end, not all of it
+  // Facts get no (id, time) btree per SkRef: on fact_clickstream (~70% of
+  // the rows) they made the COPY ~2-3x slower (bench/copy), and on
+  // fact_order_line/fact_order (session 6) they were half the cost of a new
+  // line (bench/project: new-line COPY 2.3 -> 1.05 s, 107k events/s), for
+  // repoints that are rare: they are emitted only when a fact can match
+  // (dimension_host.h). A BRIN index on each SkRef time column instead (a
+  // few pages, next to nothing per COPY; rows arrive roughly in time order):
+  // the writer bounds a repoint UPDATE by its ranges' earliest start, so a
+  // late change scans the table's recent end, not all of it
   // (docs/postgres.md).
   // An SkRef whose id column leads the primary key (vendor_id of
   // fact_order_line) is served by the key: a repoint reads that member's
@@ -65,9 +66,8 @@ void table_indexes(const Schema& s, const TableSpec& t, std::vector<std::string>
   // to the table, and every index more is one more btree insert per new row.
   std::set<std::string> brin;
   for (const auto& r : t.sk_refs) {
-    if (!t.insert_only && !is_key_lead(t, r.id_column) && seen.insert({r.id_column, r.time_column}).second)
-      out.push_back(create_index(s, t, {r.id_column, r.time_column}));
-    if (t.insert_only && brin.insert(r.time_column).second) out.push_back(create_index(s, t, {r.time_column}, "brin"));
+    if (!is_key_lead(t, r.id_column) && brin.insert(r.time_column).second)
+      out.push_back(create_index(s, t, {r.time_column}, "brin"));
   }
   if (static_cast<int>(t.id) < kDimCount)
     out.push_back(create_index(s, t, {t.columns[1].name, "valid_from"}));
