@@ -1,14 +1,15 @@
 // bench/kafka: a mock-cluster topic -> the event log, next to librdkafka's raw
 // consume rate of the same topic, measured in the same run.
 //
-//   bench_kafka [--days D] [--partitions P] [--batch B] [--batch-ms MS] [--nosync] [--kafka-config k=v]...
-//   (default 6 days, 16 partitions; --kafka-config applies to both consumers)
+//   bench_kafka [--days D] [--partitions P] [--batch B] [--batch-ms MS] [--nosync] [--raw-runs N]
+//               [--kafka-config k=v]...
+//   (default 6 days, 16 partitions, best of 3 raw passes; --kafka-config applies to both consumers)
 //
 // 1. generate D days of marketplace events (~40k lines a day) to a file and
 //    produce them to a topic of P partitions on librdkafka's mock cluster
 //    (3 brokers, TCP on 127.0.0.1; it keeps ~5 MiB per partition, hence 16);
 // 2. raw: a consumer (assign, no group) polls every message to the end,
-//    touching each value: the yardstick;
+//    touching each value, --raw-runs times: the best pass is the yardstick;
 // 3. ingest: storage::ingest_kafka (consumer group, decode, validate, encode,
 //    dedupe, positions, one LMDB transaction per batch, fsync unless --nosync).
 // Rates are counted from the first message (raw) or first committed batch
@@ -66,8 +67,13 @@ double process_cpu_seconds() {
 // Every message of every partition, from the beginning, without a group.
 RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions,
                       const std::vector<std::string>& extra) {
+  // The ingest's prefetch limits (storage/kafka_source.cc): at librdkafka's
+  // defaults this consumer stalls too (up to 1 s with no fetch once 100,000
+  // messages are queued; at 64 partitions it used 0.3-0.6 cores), which
+  // would lower the yardstick.
   std::vector<std::string> cfg = {"group.id=bench-raw", "enable.partition.eof=true",
-                                  "enable.auto.commit=false", "log_level=3"};
+                                  "enable.auto.commit=false", "log_level=3",
+                                  "queued.min.messages=1000000", "queued.max.messages.kbytes=262144"};
   cfg.insert(cfg.end(), extra.begin(), extra.end());
   auto conf = lh::storage::kafka_conf(boot, cfg);
   if (!conf.ok()) die(conf.error().message);
@@ -139,7 +145,7 @@ double decode_only_rate(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int days = 6, partitions = 16;
+  int days = 6, partitions = 16, raw_runs = 3;
   size_t batch = lh::storage::KafkaIngestOptions{}.batch_records;
   int batch_ms = lh::storage::KafkaIngestOptions{}.batch_max_ms;
   bool nosync = false;
@@ -156,7 +162,9 @@ int main(int argc, char** argv) {
     else if (a == "--batch-ms") batch_ms = std::stoi(next());
     else if (a == "--nosync") nosync = true;
     else if (a == "--kafka-config") kafka_config.push_back(next());
-    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--batch-ms MS] [--nosync] [--kafka-config k=v]...");
+    else if (a == "--raw-runs") raw_runs = std::max(1, std::stoi(next()));
+    else die("usage: bench_kafka [--days D] [--partitions P] [--batch B] [--batch-ms MS] [--nosync] [--raw-runs N] "
+             "[--kafka-config k=v]...");
   }
   std::string dir = fs::temp_directory_path() / fmt::format("lh-bench-kafka-{}", getpid());
   fs::create_directories(dir);
@@ -189,17 +197,30 @@ int main(int argc, char** argv) {
   // Thread names, so that `perf record` + `perf report --sort comm` tells the
   // phases apart (librdkafka's own threads are named rdk:*).
   pthread_setname_np(pthread_self(), "bench:raw");
-  RawResult raw = raw_consume(boot, topic, partitions, kafka_config);
-  // The mock cluster keeps about 5 MiB per partition and drops older messages.
-  if (raw.messages != produced->messages)
-    die(fmt::format("the topic holds {} of the {} messages produced: the mock cluster keeps ~5 MiB "
-                    "per partition; use fewer --days or more --partitions",
-                    raw.messages, produced->messages));
-  double raw_rate = raw.messages / raw.seconds;
-  std::printf("raw consume (librdkafka, no decode): %llu messages in %.3f s = %.0f msg/s; "
-              "process CPU %.2f us/msg (%.2f cores)\n",
-              static_cast<unsigned long long>(raw.messages), raw.seconds, raw_rate,
-              raw.cpu_seconds * 1e6 / raw.messages, raw.cpu_seconds / raw.seconds);
+  // The raw rate of one pass varies ~2x run to run here (its consumer stalls
+  // too, and shares the cores with the in-process mock brokers): the
+  // yardstick is the best of --raw-runs passes, each a new consumer from the
+  // beginning. Every pass is printed.
+  RawResult raw;
+  double raw_rate = 0;
+  for (int run = 0; run < raw_runs; ++run) {
+    RawResult r = raw_consume(boot, topic, partitions, kafka_config);
+    // The mock cluster keeps about 5 MiB per partition and drops older messages.
+    if (r.messages != produced->messages)
+      die(fmt::format("the topic holds {} of the {} messages produced: the mock cluster keeps ~5 MiB "
+                      "per partition; use fewer --days or more --partitions",
+                      r.messages, produced->messages));
+    const double rate = r.messages / r.seconds;
+    std::printf("raw consume %d/%d (librdkafka, no decode): %llu messages in %.3f s = %.0f msg/s; "
+                "process CPU %.2f us/msg (%.2f cores)\n",
+                run + 1, raw_runs, static_cast<unsigned long long>(r.messages), r.seconds, rate,
+                r.cpu_seconds * 1e6 / r.messages, r.cpu_seconds / r.seconds);
+    if (rate > raw_rate) {
+      raw_rate = rate;
+      raw = r;
+    }
+  }
+  std::printf("raw consume, best of %d: %.0f msg/s (the yardstick)\n", raw_runs, raw_rate);
 
   lh::storage::LogOptions lo;
   lo.dir = dir + "/log";
