@@ -332,5 +332,28 @@ TEST(PipelineOrders, OneOrderInfersSeveralMembersOfOneDimensionWithDistinctKeys)
     EXPECT_EQ(m.value(Table::fact_order_line, {"V-2", "O-1", "3"}, "product_sk"), "3");
   });
 }
+// An order of many lines (the router switches from a linear scan to a map
+// of the event's ids past 48 look-ups): every distinct unknown product gets
+// its own slot, in line order; a product named again keeps its first slot.
+TEST(PipelineOrders, LongOrderInfersEachDistinctProductOnceWithItsOwnSlot) {
+  Stream s;
+  s.vendor("V-1", at(0, 8));                     // seq 1
+  s.customer("C-1", at(0, 8), "gold", "north");  // seq 2
+  std::vector<events::OrderLine> lines;
+  for (int k = 0; k < 20; ++k) lines.push_back(line(k + 1, "P-" + std::to_string(100 + k), "V-1", 1, money(100)));
+  lines.push_back(line(21, "P-105", "V-1", 1, money(100)));  // again: slot 5
+  s.order("O-1", "C-1", at(0, 10), lines);                     // seq 3
+  for_batch_sizes(s, [&](const TableModel& m) {
+    EXPECT_TRUE(m.problems.empty()) << ::testing::PrintToString(m.problems);
+    EXPECT_EQ(m.rows(Table::dim_product).size(), 20u);
+    for (int k = 0; k < 20; ++k) {
+      const std::string sk = std::to_string(3 + (int64_t{k} << 44));
+      EXPECT_EQ(m.value(Table::dim_product, {sk}, "product_id"), "P-" + std::to_string(100 + k)) << k;
+      EXPECT_EQ(m.value(Table::fact_order_line, {"V-1", "O-1", std::to_string(k + 1)}, "product_sk"), sk) << k;
+    }
+    EXPECT_EQ(m.value(Table::fact_order_line, {"V-1", "O-1", "21"}, "product_sk"),
+              std::to_string(3 + (int64_t{5} << 44)));
+  });
+}
 }  // namespace
 }  // namespace lh::projections::testing
