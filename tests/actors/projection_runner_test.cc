@@ -33,6 +33,17 @@ std::unique_ptr<storage::EventLog> log_of_file(const std::string& dir, const std
   return std::move(*log);
 }
 
+// Writes `lines` to d/name, one per line; returns the path.
+template <size_t N>
+std::string write_ndjson(const TempDir& d, const char* name, const char* const (&lines)[N]) {
+  std::string file = d / name;
+  std::FILE* f = std::fopen(file.c_str(), "wb");
+  EXPECT_TRUE(f);
+  for (const char* l : lines) std::fprintf(f, "%s\n", l);
+  std::fclose(f);
+  return file;
+}
+
 ProjectionSink sink_of(storage::PgWriter* w) {
   ProjectionSink s;
   s.apply = [w](const std::vector<const RowBatch*>& b) { return w->apply(b); };
@@ -302,12 +313,7 @@ std::string write_poison_stream(const TempDir& d) {
       R"({"event_id":"e9","type":"order_placed","event_time":"2026-11-01T03:00:00Z","schema_version":1,"data":{"order_id":"O-2","customer_id":"C-1","currency":"EUR","lines":[{"line_no":1,"product_id":"P-1","vendor_id":"V-1","quantity":1,"unit_price":"10.00"},{"line_no":2,"product_id":"P-2","vendor_id":"V-2","quantity":3,"unit_price":"5.00"}]}})",
       R"({"event_id":"e10","type":"order_status_changed","event_time":"2026-11-01T04:00:00Z","schema_version":1,"data":{"order_id":"O-2","status":"approved"}})",
   };
-  std::string file = d / "poison.ndjson";
-  std::FILE* f = std::fopen(file.c_str(), "wb");
-  EXPECT_TRUE(f);
-  for (const char* l : kStream) std::fprintf(f, "%s\n", l);
-  std::fclose(f);
-  return file;
+  return write_ndjson(d, "poison.ndjson", kStream);
 }
 
 // A poison event for vendor V-1 (a status change naming a line its order does
@@ -472,13 +478,12 @@ namespace {
 // (duplicate key), so the projection could not get past this event.
 TEST_F(ProjectionRunner, OrderInferringTwoProductsIsAppliedInPostgres) {
   TempDir d;
-  std::string file = d / "inferred.ndjson";
-  std::FILE* f = std::fopen(file.c_str(), "wb");
-  ASSERT_TRUE(f);
-  std::fprintf(f, "%s\n", R"({"event_id":"e1","type":"customer_registered","event_time":"2026-11-01T00:00:00Z","schema_version":1,"data":{"customer_id":"C-1","name":"Ann","region":"Bayern","country":"DE"}})");
-  std::fprintf(f, "%s\n", R"({"event_id":"e2","type":"order_placed","event_time":"2026-11-01T01:00:00Z","schema_version":1,"data":{"order_id":"O-1","customer_id":"C-1","currency":"EUR","lines":[{"line_no":1,"product_id":"P-8","vendor_id":"V-1","quantity":1,"unit_price":"10.00"},{"line_no":2,"product_id":"P-9","vendor_id":"V-1","quantity":2,"unit_price":"5.00"}]}})");
-  std::fprintf(f, "%s\n", R"({"event_id":"e3","type":"product_created","event_time":"2026-11-01T00:30:00Z","schema_version":1,"data":{"product_id":"P-9","name":"Pen","category":"Office","vendor_id":"V-1","list_price":"5.00","currency":"EUR"}})");
-  std::fclose(f);
+  static const char* kStream[] = {
+      R"({"event_id":"e1","type":"customer_registered","event_time":"2026-11-01T00:00:00Z","schema_version":1,"data":{"customer_id":"C-1","name":"Ann","region":"Bayern","country":"DE"}})",
+      R"({"event_id":"e2","type":"order_placed","event_time":"2026-11-01T01:00:00Z","schema_version":1,"data":{"order_id":"O-1","customer_id":"C-1","currency":"EUR","lines":[{"line_no":1,"product_id":"P-8","vendor_id":"V-1","quantity":1,"unit_price":"10.00"},{"line_no":2,"product_id":"P-9","vendor_id":"V-1","quantity":2,"unit_price":"5.00"}]}})",
+      R"({"event_id":"e3","type":"product_created","event_time":"2026-11-01T00:30:00Z","schema_version":1,"data":{"product_id":"P-9","name":"Pen","category":"Office","vendor_id":"V-1","list_price":"5.00","currency":"EUR"}})",
+  };
+  std::string file = write_ndjson(d, "inferred.ndjson", kStream);
   auto log = log_of_file(d / "log", file);
   ASSERT_EQ(log->last_seq(), 3u);
   auto schema = schema_named("actors_inferred");
