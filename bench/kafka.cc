@@ -12,6 +12,10 @@
 //    touching each value, --raw-runs times: the best pass is the yardstick;
 // 3. ingest: storage::ingest_kafka (consumer group, decode, validate, encode,
 //    dedupe, positions, one LMDB transaction per batch, fsync unless --nosync).
+// 4. alone: decode+validate+encode, then the log append of the results, each
+//    on one thread with nothing else running (thread CPU time per event), and
+//    from them and the raw pass's CPU per message, the CPU bound: what the
+//    ingest could reach on this machine's cores if every core were busy.
 // Rates are counted from the first message (raw) or first committed batch
 // (ingest) to the end, so the group join (the mock's 3 s initial rebalance
 // delay) is not in them.
@@ -19,12 +23,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -114,32 +121,87 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
   return r;
 }
 
-// The CPU the ingest spends per message outside librdkafka: decode +
-// validate + msgpack encode of the same lines, one thread, no I/O.
-double decode_only_rate(const std::string& path) {
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+// What the ingest must do per message besides librdkafka's work, each stage
+// alone on one thread with nothing else running: decode + validate + msgpack
+// encode of the same lines, then the log append of the results (batches of
+// the ingest's size, a fresh log, the ingest's durability). CPU time of the
+// thread (kernel time in it included: write copies, fsync writeback), so a
+// wait on the disk is not counted as work.
+struct SoloCosts {
+  uint64_t events = 0;
+  double decode_cpu_us = 0;   // per line
+  double append_cpu_us = 0;   // per event
+  double append_wall_us = 0;  // per event, fsync waits included
+};
+
+SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t batch,
+                     lh::storage::Durability durability) {
   std::vector<std::string> lines;
   FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) die("cannot read " + path);
   char* line = nullptr;
   size_t cap = 0;
   ssize_t n;
   while ((n = getline(&line, &cap, f)) > 0) lines.emplace_back(line, static_cast<size_t>(n - (line[n - 1] == '\n')));
   free(line);
   std::fclose(f);
+  if (lines.empty()) die(path + ": no lines");
+
   lh::events::JsonDecoder decoder;
   lh::events::Event ev;
   lh::events::Rejection why;
+  // Timed: into one reused buffer, as the ingest's consuming thread does.
   std::string payload;
-  uint64_t ok = 0;
-  auto t0 = Clock::now();
+  size_t ok = 0;
+  double c0 = thread_cpu_seconds();
   for (const auto& l : lines) {
-    if (decoder.decode(l, ev, why)) {
-      payload.clear();
-      lh::events::encode_msgpack(ev, payload);
-      ++ok;
-    }
+    if (!decoder.decode(l, ev, why)) continue;
+    payload.clear();
+    lh::events::encode_msgpack(ev, payload);
+    ++ok;
   }
-  double secs = seconds_between(t0, Clock::now());
-  return ok / secs;
+  SoloCosts c;
+  c.decode_cpu_us = (thread_cpu_seconds() - c0) * 1e6 / lines.size();
+  // Not timed: the same again, kept for the append.
+  std::vector<lh::storage::PendingEvent> events;
+  events.reserve(ok);
+  for (const auto& l : lines) {
+    if (!decoder.decode(l, ev, why)) continue;
+    lh::storage::PendingEvent& e = events.emplace_back();
+    e.event_id = ev.event_id;
+    e.type = ev.type;
+    lh::events::encode_msgpack(ev, e.payload);
+  }
+  lines = {};
+
+  lh::storage::LogOptions lo;
+  lo.dir = log_dir;
+  lo.durability = durability;
+  auto log = lh::storage::EventLog::open(lo);
+  if (!log.ok()) die(log.error().message);
+  lh::storage::AppendBatch b;
+  b.positions.push_back({"bench", 0, 0, {}});
+  const auto t0 = Clock::now();
+  c0 = thread_cpu_seconds();
+  for (size_t i = 0; i < events.size(); i += batch) {
+    const size_t end = std::min(events.size(), i + batch);
+    b.events.assign(std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(i)),
+                    std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(end)));
+    b.positions[0].offset = end;
+    auto r = (*log)->append(b);
+    if (!r.ok()) die(r.error().message);
+    if (r->appended != end - i) die(fmt::format("solo append: {} of {} appended", r->appended, end - i));
+  }
+  c.events = events.size();
+  c.append_cpu_us = (thread_cpu_seconds() - c0) * 1e6 / c.events;
+  c.append_wall_us = seconds_between(t0, Clock::now()) * 1e6 / c.events;
+  return c;
 }
 
 }  // namespace
@@ -267,10 +329,21 @@ int main(int argc, char** argv) {
     std::printf("  process CPU after the first batch: %.2f us/msg (%.2f cores)\n",
                 (cpu_last - cpu_first) * 1e6 / (t.records - first_records), (cpu_last - cpu_first) / secs);
   std::printf("ratio ingest/raw: %.2f\n", rate / raw_rate);
-  pthread_setname_np(pthread_self(), "bench:decode");
-  std::printf("for scale: decode+validate+encode alone, one thread, no I/O: %.0f msg/s\n",
-              decode_only_rate(input));
-  log->reset();
+  log->reset();  // closed before the solo stages run
+  pthread_setname_np(pthread_self(), "bench:solo");
+  const SoloCosts solo = solo_costs(input, dir + "/solo-log", batch, lo.durability);
+  std::printf("alone, one thread each, nothing else running: decode+validate+encode %.2f us CPU/msg "
+              "(%.0f msg/s); log append %.2f us CPU/event, %.2f us wall/event (%s)\n",
+              solo.decode_cpu_us, 1e6 / solo.decode_cpu_us, solo.append_cpu_us, solo.append_wall_us,
+              nosync ? "nosync" : "fsync per batch");
+  // The ingest does at least the raw consumer's work per message (librdkafka
+  // and the in-process mock brokers) plus those two stages, on the same cores.
+  const double raw_cpu_us = raw.cpu_seconds * 1e6 / raw.messages;
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  const double bound = cores * 1e6 / (raw_cpu_us + solo.decode_cpu_us + solo.append_cpu_us);
+  std::printf("CPU bound for the ingest here: %ld cores / (%.2f raw + %.2f decode + %.2f append us/msg) = "
+              "%.0f msg/s = %.2f of the raw rate (every core busy, nothing waiting)\n",
+              cores, raw_cpu_us, solo.decode_cpu_us, solo.append_cpu_us, bound, bound / raw_rate);
   fs::remove_all(dir);
   return 0;
 }
