@@ -95,8 +95,6 @@ Status validate(const GeneratorOptions& options);
 Result<GeneratorSummary> generate(const GeneratorOptions& options, const GeneratorSink& sink,
                                   const GeneratorProgressFn& progress = {});
 
-// generate() into a stdio stream, in blocks of ~1 MiB. Write errors are
-// returned with errno's text.
 // The 30-day scale the issues' benchmarks use: 1000 vendors, 200k
 // customers, 50k products, 8000 orders a day (~5.9M events).
 inline GeneratorOptions bench_preset() {
@@ -109,6 +107,8 @@ inline GeneratorOptions bench_preset() {
   return o;
 }
 
+// generate() into a stdio stream, in blocks of ~1 MiB. Write errors are
+// returned with errno's text.
 Result<GeneratorSummary> generate_to_file(const GeneratorOptions& options, std::FILE* out,
                                           const GeneratorProgressFn& progress = {});
 
