@@ -230,8 +230,9 @@ TEST(PipelineDeterminism, VendorPerformanceEqualsARecomputationFromTheWholeStrea
   }
   // Rows the recomputation has no key for hold only zeros (a count moved away).
   for (const auto& [key, row] : m.rows(Table::fact_vendor_performance)) {
-    if (!want.count({key[0], std::stoi(key[1])}))
+    if (!want.count({key[0], std::stoi(key[1])})) {
       EXPECT_EQ(row[4] + row[7] + row[8], "000") << key[0] << " " << key[1];
+    }
   }
   EXPECT_GT(compared, 40u);
   EXPECT_GT(with_returns, 0u);
