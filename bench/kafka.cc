@@ -322,9 +322,10 @@ int main(int argc, char** argv) {
               nosync ? "nosync" : "fsync per batch", batch, static_cast<unsigned long long>(t.records),
               static_cast<unsigned long long>(t.appended), static_cast<unsigned long long>(t.quarantined),
               static_cast<unsigned long long>(t.batches), secs, rate);
-  std::printf("  of the whole ingest (%.3f s, group join included): %.3f s in log appends, "
-              "%.3f s waiting for messages, %.3f s waiting for the committing thread\n",
-              ing->seconds, ing->append_seconds, ing->wait_seconds, ing->idle_wait_seconds);
+  std::printf("  of the whole ingest (%.3f s, group join included): %.3f s in log appends (%.3f s of "
+              "CPU), %.3f s waiting for messages, %.3f s waiting for the committing thread\n",
+              ing->seconds, ing->append_seconds, ing->append_cpu_seconds, ing->wait_seconds,
+              ing->idle_wait_seconds);
   if (t.records > first_records && secs > 0)
     std::printf("  process CPU after the first batch: %.2f us/msg (%.2f cores)\n",
                 (cpu_last - cpu_first) * 1e6 / (t.records - first_records), (cpu_last - cpu_first) / secs);

@@ -1,6 +1,7 @@
 #include "storage/kafka_source.h"
 
 #include <pthread.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -112,6 +113,12 @@ class Consumer {
   std::string last_warning_;
   Clock::time_point last_warning_at_;
 };
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 extern "C" void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
                              rd_kafka_topic_partition_list_t* parts, void* opaque) {
@@ -374,7 +381,9 @@ void Consumer::wait_idle() {
 
 Status Consumer::commit(Work& w, bool sync) {
   auto t0 = Clock::now();
+  const double c0 = thread_cpu_seconds();
   auto r = log_.append(w.batch);
+  summary_.append_cpu_seconds += thread_cpu_seconds() - c0;
   summary_.append_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
   if (!r.ok()) return r.error();
   IngestProgress& t = summary_.totals;

@@ -76,6 +76,7 @@ struct KafkaIngestSummary {
   bool stopped = false;
   double seconds = 0;
   double append_seconds = 0;    // of which in EventLog::append (incl. fsync)
+  double append_cpu_seconds = 0;  // CPU of the appending thread in EventLog::append
   double wait_seconds = 0;      // of which waiting for messages (consumer_poll with a timeout)
   double idle_wait_seconds = 0; // of which the consuming thread waited for the committing one
 };
