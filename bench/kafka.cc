@@ -121,6 +121,19 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
   return r;
 }
 
+// Bytes this process handed to write(2)/pwrite(2)/writev(2) so far
+// (/proc/self/io wchar): the log's page writes, for bytes per event.
+uint64_t written_bytes() {
+  FILE* f = std::fopen("/proc/self/io", "r");
+  if (!f) return 0;
+  char key[64];
+  unsigned long long v = 0, out = 0;
+  while (std::fscanf(f, "%63s %llu", key, &v) == 2)
+    if (std::strcmp(key, "wchar:") == 0) out = v;
+  std::fclose(f);
+  return out;
+}
+
 double thread_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -138,6 +151,7 @@ struct SoloCosts {
   double decode_cpu_us = 0;   // per line
   double append_cpu_us = 0;   // per event
   double append_wall_us = 0;  // per event, fsync waits included
+  double append_bytes = 0;    // written per event
 };
 
 SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t batch,
@@ -189,6 +203,7 @@ SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t
   b.positions.push_back({"bench", 0, 0, {}});
   const auto t0 = Clock::now();
   c0 = thread_cpu_seconds();
+  const uint64_t w0 = written_bytes();
   for (size_t i = 0; i < events.size(); i += batch) {
     const size_t end = std::min(events.size(), i + batch);
     b.events.assign(std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(i)),
@@ -201,6 +216,7 @@ SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t
   c.events = events.size();
   c.append_cpu_us = (thread_cpu_seconds() - c0) * 1e6 / c.events;
   c.append_wall_us = seconds_between(t0, Clock::now()) * 1e6 / c.events;
+  c.append_bytes = static_cast<double>(written_bytes() - w0) / c.events;
   return c;
 }
 
@@ -310,7 +326,9 @@ int main(int argc, char** argv) {
     cpu_last = process_cpu_seconds();
   };
   pthread_setname_np(pthread_self(), "bench:ingest");
+  const uint64_t written0 = written_bytes();
   auto ing = lh::storage::ingest_kafka(**log, ko);
+  const uint64_t written = written_bytes() - written0;
   if (!ing.ok()) die(ing.error().message);
   const auto& t = ing->totals;
   if (t.records != raw.messages)
@@ -326,6 +344,8 @@ int main(int argc, char** argv) {
               "CPU), %.3f s waiting for messages, %.3f s waiting for the committing thread\n",
               ing->seconds, ing->append_seconds, ing->append_cpu_seconds, ing->wait_seconds,
               ing->idle_wait_seconds);
+  if (t.appended > 0)
+    std::printf("  log writes: %.0f bytes per appended event\n", static_cast<double>(written) / t.appended);
   if (t.records > first_records && secs > 0)
     std::printf("  process CPU after the first batch: %.2f us/msg (%.2f cores)\n",
                 (cpu_last - cpu_first) * 1e6 / (t.records - first_records), (cpu_last - cpu_first) / secs);
@@ -334,9 +354,10 @@ int main(int argc, char** argv) {
   pthread_setname_np(pthread_self(), "bench:solo");
   const SoloCosts solo = solo_costs(input, dir + "/solo-log", batch, lo.durability);
   std::printf("alone, one thread each, nothing else running: decode+validate+encode %.2f us CPU/msg "
-              "(%.0f msg/s); log append %.2f us CPU/event, %.2f us wall/event (%s)\n",
+              "(%.0f msg/s); log append %.2f us CPU/event, %.2f us wall/event, %.0f bytes written/event "
+              "(%s, file order)\n",
               solo.decode_cpu_us, 1e6 / solo.decode_cpu_us, solo.append_cpu_us, solo.append_wall_us,
-              nosync ? "nosync" : "fsync per batch");
+              solo.append_bytes, nosync ? "nosync" : "fsync per batch");
   // The ingest does at least the raw consumer's work per message (librdkafka
   // and the in-process mock brokers) plus those two stages, on the same cores.
   const double raw_cpu_us = raw.cpu_seconds * 1e6 / raw.messages;
