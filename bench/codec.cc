@@ -1,12 +1,15 @@
 // Per-event cost of the codecs: msgpack encode (log writer), msgpack decode
-// (replay hot path), canonical JSON (log dump, produce). Each figure comes
-// with a yardstick measured in the same run: a plain copy of the same bytes,
-// msgpack-cxx's generic unpack (the object path PERF-NOTES measured slow), and
-// msgpack-cxx's packer writing the same layout as our hand-written writer.
+// (replay hot path), canonical JSON (log dump, produce), JSON decode with
+// validation (ingest hot path). Each figure comes with a yardstick measured in
+// the same run: a plain copy of the same bytes, msgpack-cxx's generic unpack
+// (the object path PERF-NOTES measured slow), msgpack-cxx's packer writing the
+// same layout as our hand-written writer, and simdjson's DOM parse alone of
+// the same JSON lines.
 //
 // Run: build/bench/bench_codec [--benchmark_min_time=1]
 #include <benchmark/benchmark.h>
 #include <msgpack.hpp>
+#include <simdjson.h>
 
 #include <cstring>
 #include <random>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "events/event.h"
+#include "events/json_decoder.h"
 #include "events/json_encoder.h"
 #include "events/msgpack_codec.h"
 
@@ -150,7 +154,65 @@ void BM_AppendJson(benchmark::State& state) {
 }
 BENCHMARK(BM_AppendJson);
 
+// The event JSON of the contract (as a Kafka value or an NDJSON line): the
+// corpus through the canonical encoder.
+const std::vector<std::string>& json_lines() {
+  static const std::vector<std::string> lines = [] {
+    std::vector<std::string> out;
+    for (const Event& e : corpus().events) {
+      std::string s;
+      append_json(e, s);
+      out.push_back(std::move(s));
+    }
+    return out;
+  }();
+  return lines;
+}
+
+// What the Kafka source and the NDJSON reader do per record: parse, check
+// against the contract, fill an Event (unpadded input, as a Kafka value).
+void BM_DecodeJson(benchmark::State& state) {
+  const auto& lines = json_lines();
+  JsonDecoder decoder;
+  Event e;
+  Rejection why;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    if (!decoder.decode(lines[i], e, why)) {
+      state.SkipWithError(why.message.c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(e);
+    bytes += lines[i].size();
+    if (++i == lines.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_DecodeJson);
+
 // ------------------------------------------------------------ yardsticks --
+
+// The floor under BM_DecodeJson: simdjson's DOM parse of the same lines
+// (copied to its padded buffer, as the decoder's is), no field read.
+void BM_Yardstick_SimdjsonParse(benchmark::State& state) {
+  const auto& lines = json_lines();
+  simdjson::dom::parser parser;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    simdjson::dom::element root;
+    if (parser.parse(lines[i].data(), lines[i].size(), true).get(root) != simdjson::SUCCESS) {
+      state.SkipWithError("simdjson parse failed");
+      break;
+    }
+    benchmark::DoNotOptimize(root);
+    bytes += lines[i].size();
+    if (++i == lines.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_Yardstick_SimdjsonParse);
 
 // The floor under any decoder: touching each payload's bytes once.
 void BM_Yardstick_CopyPayload(benchmark::State& state) {
