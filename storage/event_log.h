@@ -166,7 +166,6 @@ class EventLog {
   struct Impl;
   explicit EventLog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  friend class LogReader;
   friend LogHandles log_handles(const EventLog& log);
 };
 

@@ -7,6 +7,7 @@
 
 #include <lmdb.h>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <mutex>
@@ -31,6 +32,7 @@ struct LogHandles {
   MDB_env* env = nullptr;
   MDB_dbi events = 0, event_ids = 0, ingest_time = 0, quarantine = 0, positions = 0, meta = 0;
   std::shared_mutex* map_mu = nullptr;
+  std::atomic<int>* live_readers = nullptr;  // LogReaders alive (checked at close)
 };
 LogHandles log_handles(const EventLog& log);
 
@@ -106,6 +108,13 @@ class Txn {
  private:
   MDB_txn* txn_ = nullptr;
 };
+
+// Adopts a map grown by another process (after MDB_MAP_RESIZED): takes the
+// map lock exclusively, as every size change must.
+inline int adopt_map_size(MDB_env* env, std::shared_mutex& map_mu) {
+  std::unique_lock<std::shared_mutex> l(map_mu);
+  return mdb_env_set_mapsize(env, 0);
+}
 
 // The greatest key of `dbi` as a big-endian u64 (0 when empty).
 inline int last_u64_key(MDB_txn* txn, MDB_dbi dbi, uint64_t& out) {

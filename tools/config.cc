@@ -341,7 +341,7 @@ bool is_setting(const CLI::Option* o) {
 }
 
 std::vector<std::string> apply_config_file(CLI::App& app, GlobalOptions& g, const std::string& path) {
-  Loader l{app, g, path, {}};
+  Loader l{app, g, path, {}, {}};
   toml::table t;
   try {
     t = toml::parse_file(path);
