@@ -35,6 +35,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_util.h"
 #include "events/json_decoder.h"
 #include "events/msgpack_codec.h"
 #include "storage/event_log.h"
@@ -62,14 +63,6 @@ struct RawResult {
   double seconds = 0;
   double cpu_seconds = 0;  // of the whole process (the mock brokers included), same window
 };
-
-// CPU time of the whole process: every thread, the in-process mock brokers
-// included (they share the two cores with the consumer).
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 // Every message of every partition, from the beginning, without a group.
 RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions,
@@ -107,7 +100,7 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
     if (m->err) die(rd_kafka_message_errstr(m.get()));
     if (r.messages == 0) {
       first = Clock::now();
-      cpu_first = process_cpu_seconds();
+      cpu_first = lh::bench::cpu_seconds();
     }
     last = Clock::now();
     ++r.messages;
@@ -115,7 +108,7 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
     if (m->len) checksum += static_cast<const unsigned char*>(m->payload)[m->len / 2];
   }
   r.seconds = seconds_between(first, last);
-  r.cpu_seconds = process_cpu_seconds() - cpu_first;  // + the end-of-partition events
+  r.cpu_seconds = lh::bench::cpu_seconds() - cpu_first;  // + the end-of-partition events
   rd_kafka_consumer_close(rk.get());
   if (checksum == 42) std::fprintf(stderr, " ");  // keeps the reads
   return r;
@@ -132,12 +125,6 @@ uint64_t written_bytes() {
     if (std::strcmp(key, "wchar:") == 0) out = v;
   std::fclose(f);
   return out;
-}
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 // What the ingest must do per message besides librdkafka's work, each stage
@@ -173,7 +160,7 @@ SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t
   // Timed: into one reused buffer, as the ingest's consuming thread does.
   std::string payload;
   size_t ok = 0;
-  double c0 = thread_cpu_seconds();
+  double c0 = lh::bench::thread_cpu_seconds();
   for (const auto& l : lines) {
     if (!decoder.decode(l, ev, why)) continue;
     payload.clear();
@@ -181,7 +168,7 @@ SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t
     ++ok;
   }
   SoloCosts c;
-  c.decode_cpu_us = (thread_cpu_seconds() - c0) * 1e6 / lines.size();
+  c.decode_cpu_us = (lh::bench::thread_cpu_seconds() - c0) * 1e6 / lines.size();
   // Not timed: the same again, kept for the append.
   std::vector<lh::storage::PendingEvent> events;
   events.reserve(ok);
@@ -202,7 +189,7 @@ SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t
   lh::storage::AppendBatch b;
   b.positions.push_back({"bench", 0, 0, {}});
   const auto t0 = Clock::now();
-  c0 = thread_cpu_seconds();
+  c0 = lh::bench::thread_cpu_seconds();
   const uint64_t w0 = written_bytes();
   for (size_t i = 0; i < events.size(); i += batch) {
     const size_t end = std::min(events.size(), i + batch);
@@ -214,7 +201,7 @@ SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t
     if (r->appended != end - i) die(fmt::format("solo append: {} of {} appended", r->appended, end - i));
   }
   c.events = events.size();
-  c.append_cpu_us = (thread_cpu_seconds() - c0) * 1e6 / c.events;
+  c.append_cpu_us = (lh::bench::thread_cpu_seconds() - c0) * 1e6 / c.events;
   c.append_wall_us = seconds_between(t0, Clock::now()) * 1e6 / c.events;
   c.append_bytes = static_cast<double>(written_bytes() - w0) / c.events;
   return c;
@@ -320,10 +307,10 @@ int main(int argc, char** argv) {
     if (first_records == 0) {
       first = Clock::now();
       first_records = p.records;
-      cpu_first = process_cpu_seconds();
+      cpu_first = lh::bench::cpu_seconds();
     }
     last = Clock::now();
-    cpu_last = process_cpu_seconds();
+    cpu_last = lh::bench::cpu_seconds();
   };
   pthread_setname_np(pthread_self(), "bench:ingest");
   const uint64_t written0 = written_bytes();

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "events/json_decoder.h"
 #include "projections/pipeline.h"
 #include "tools/generator.h"
@@ -33,13 +34,6 @@ using namespace lh::projections;
 namespace {
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// CPU time of this thread: on a shared machine, steadier than wall time.
-double cpu_now() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 std::vector<LoggedEvent> decoded_stream(const tools::GeneratorOptions& o) {
   std::string text;
@@ -99,7 +93,7 @@ int main(int argc, char** argv) {
 
   // Yardstick.
   t0 = Clock::now();
-  double c0 = cpu_now();
+  double c0 = bench::thread_cpu_seconds();
   size_t bytes = 0;
   std::string buf;
   for (size_t i = 0; i < events.size(); i += batch) {
@@ -109,7 +103,7 @@ int main(int argc, char** argv) {
           .time_us(events[j].event.event_time_us).end();
     bytes += buf.size();
   }
-  const double yard_s = since(t0), yard_cpu = cpu_now() - c0;
+  const double yard_s = since(t0), yard_cpu = bench::thread_cpu_seconds() - c0;
   const double yard_rate = events.size() / yard_s;
   std::printf("yardstick (1 COPY line per event): %.0f events/s wall, %.0f events/s of CPU (%zu bytes)\n",
               yard_rate, events.size() / yard_cpu, bytes);
@@ -132,7 +126,7 @@ int main(int argc, char** argv) {
     p = std::make_unique<Pipeline>(schema);
     row_count = errors = repoints = copy_bytes = 0;
     t0 = Clock::now();
-    c0 = cpu_now();
+    c0 = bench::thread_cpu_seconds();
     for (const auto& b : batches) {
       p->project(b, {}, &rows);
       for (const auto& t : rows.upserts) row_count += t.rows, copy_bytes += t.copy.size();
@@ -141,7 +135,7 @@ int main(int argc, char** argv) {
       repoints += rows.repoints.size();
     }
     pipe_s = std::min(pipe_s, since(t0));
-    pipe_cpu = std::min(pipe_cpu, cpu_now() - c0);
+    pipe_cpu = std::min(pipe_cpu, bench::thread_cpu_seconds() - c0);
   }
   const double pipe_rate = events.size() / pipe_s;
   std::printf("pipeline, batch %zu, best of %d: %.0f events/s wall (%.2f s), %.0f events/s of CPU, "
