@@ -73,6 +73,30 @@ Result<std::vector<int64_t>> kafka_high_watermarks(const std::string& brokers,
   return out;
 }
 
+Result<int> kafka_partition_count(const std::string& brokers, const std::vector<std::string>& overrides,
+                                  const std::vector<std::string>& topics, int timeout_ms) {
+  auto conf = kafka_conf(brokers, overrides);
+  if (!conf.ok()) return conf.error();
+  char err[512];
+  KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), err, sizeof err));
+  if (!rk) return Error{fmt::format("kafka {}: creating a client: {}", brokers, err)};
+  conf->release();  // owned by the handle now
+  int count = 0;
+  for (const auto& t : topics) {
+    std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> rkt(
+        rd_kafka_topic_new(rk.get(), t.c_str(), nullptr), rd_kafka_topic_destroy);
+    if (!rkt) return Error{fmt::format("kafka {}: topic {}: {}", brokers, t, rd_kafka_err2str(rd_kafka_last_error()))};
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk.get(), 0, rkt.get(), &md, timeout_ms);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return Error{fmt::format("kafka {}: metadata of topic {}: {}", brokers, t, rd_kafka_err2str(e))};
+    for (int i = 0; i < md->topic_cnt; ++i)
+      if (md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) count += md->topics[i].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+  }
+  return count;
+}
+
 namespace {
 Status mock_status(rd_kafka_resp_err_t err, std::string_view what) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return {};

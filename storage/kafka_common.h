@@ -54,6 +54,12 @@ Result<std::vector<int64_t>> kafka_high_watermarks(const std::string& brokers,
                                                    const std::vector<KafkaPartitionRef>& partitions,
                                                    int timeout_ms);
 
+// How many partitions `topics` have together (a metadata request, at most
+// timeout_ms); a topic that does not exist counts 0. An Error names the
+// brokers and librdkafka's reason (e.g. brokers unreachable).
+Result<int> kafka_partition_count(const std::string& brokers, const std::vector<std::string>& overrides,
+                                  const std::vector<std::string>& topics, int timeout_ms);
+
 // librdkafka's mock cluster (rdkafka_mock.h), owned with the client handle it
 // needs for its bookkeeping. Brokers have ids 1..brokers and listen on
 // ephemeral ports of 127.0.0.1.

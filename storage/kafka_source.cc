@@ -1,11 +1,16 @@
 #include "storage/kafka_source.h"
 
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -14,6 +19,7 @@
 
 #include "events/msgpack_codec.h"
 #include "storage/kafka_common.h"
+#include "storage/kafka_merge.h"
 
 namespace lh::storage {
 namespace {
@@ -31,6 +37,10 @@ struct Part {
   bool at_end = false;
   int64_t next = 0;               // next offset expected (messages before it are stale)
   int64_t batch_next = -1;        // next offset after the batch in hand; -1: not in it
+  // While assigned: the partition's own queue (not forwarded to the
+  // consumer queue) and the messages taken from it, not yet handled.
+  rd_kafka_queue_t* queue = nullptr;
+  StagedRun<rd_kafka_message_t*> run;
 };
 
 // A batch: built by the consuming thread, appended to the log by the
@@ -49,6 +59,8 @@ class Consumer {
   Consumer(EventLog& log, const KafkaIngestOptions& o) : log_(log), o_(o), decoder_(o.decoder) {}
 
   Status open();
+  // Appends librdkafka's prefetch limits, sized for the topics' partitions.
+  void prefetch_limits(std::vector<std::string>& cfg);
   Result<KafkaIngestSummary> run();
 
   // librdkafka's rebalance callback (called from inside consumer_poll/close).
@@ -82,6 +94,17 @@ class Consumer {
   // Commits the log's positions of the revoked partitions to the group,
   // synchronously, before they go (see the .cc).
   void commit_revoked(const rd_kafka_topic_partition_list_t* parts);
+  // Per-partition queues (see run()): taken on assignment, given back
+  // (forwarded to the consumer queue again) on revocation and at the end.
+  void take_queue(Part& p);
+  void release_queues();
+  // Handles staged messages of all assigned partitions in timestamp order
+  // until the batch in hand is full or nothing is staged; true if any.
+  bool pump();
+  // Blocks until a queue has something new, the committing thread is done,
+  // or timeout_ms pass.
+  void wait_for_messages(int timeout_ms);
+  void wake();
 
   EventLog& log_;
   const KafkaIngestOptions& o_;
@@ -99,12 +122,15 @@ class Consumer {
   std::mutex mu_;
   std::condition_variable cv_;
   Work* pending_ = nullptr;      // handed to the committer, not yet in the log
-  rd_kafka_queue_t* wake_ = nullptr;  // the consumer queue, while run() polls it
+  int wake_fd_ = -1;             // eventfd: a queue became non-empty, or the committer is done
   bool quit_ = false;
   std::optional<Error> commit_error_;
   std::atomic<bool> commit_failed_{false};
 
   std::map<TopicPartition, Part> parts_;
+  std::vector<Part*> active_;    // the parts whose queue this consumer holds
+  std::vector<StagedRun<rd_kafka_message_t*>*> runs_;  // their runs, in the same order
+  std::vector<rd_kafka_message_t*> take_;  // scratch for rd_kafka_consume_batch_queue
   const rd_kafka_topic_t* last_rkt_ = nullptr;  // the last message's partition, cached
   int32_t last_partition_ = -1;
   Part* last_part_ = nullptr;
@@ -125,6 +151,31 @@ extern "C" void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
   static_cast<Consumer*>(opaque)->rebalance(err, parts);
 }
 
+// Prefetch. Each partition has its own queue (take_queue), so librdkafka's
+// queued.min.messages and queued.max.messages.kbytes count per partition: a
+// partition whose queue holds either is not fetched until its broker thread
+// next wakes, up to 1 s later (librdkafka 2.0: nothing wakes it when the
+// application drains the queue). Catching up on a backlog the queues fill
+// whenever fetching outruns decode + log, and with too little prefetched the
+// consumer sits idle for most of each second (with one queue at librdkafka's
+// defaults, 100,000 messages / 64 MiB, about 0.25 s of our work: debug=fetch
+// showed 0.67 s gaps, bench/kafka 313-317k msg/s against 443-495k with
+// more). So a budget of 1,000,000 messages and 256 MiB, more than a second
+// of work, is split evenly over the partitions of the subscribed topics,
+// which a metadata request counts (64 if the brokers do not answer). A
+// user's queued.* settings (-X) win and apply per partition.
+// docs/kafka.md "Prefetch".
+void Consumer::prefetch_limits(std::vector<std::string>& cfg) {
+  for (const auto& kv : o_.config)
+    if (kv.rfind("queued.min.messages=", 0) == 0 || kv.rfind("queued.max.messages.kbytes=", 0) == 0) return;
+  int partitions = 64;
+  auto n = kafka_partition_count(o_.brokers, o_.config, o_.topics, 3000);
+  if (n.ok() && *n > 0) partitions = *n;
+  else if (!n.ok()) warn(fmt::format("{}; sizing the prefetch for {} partitions", n.error().message, partitions));
+  cfg.push_back(fmt::format("queued.min.messages={}", std::max(1000, 1000000 / partitions)));
+  cfg.push_back(fmt::format("queued.max.messages.kbytes={}", std::max(1024, 262144 / partitions)));
+}
+
 Status Consumer::open() {
   std::vector<std::string> cfg = {
       "group.id=" + o_.group, "enable.auto.commit=false", "enable.auto.offset.store=false",
@@ -132,21 +183,10 @@ Status Consumer::open() {
       // Measured on the mock cluster: the default 500 ms left the consumer
       // waiting for fetches (bench/kafka: ~170k -> ~230k msg/s).
       "fetch.wait.max.ms=100",
-      // A partition whose prefetch queue (for this consumer: the one queue
-      // all partitions feed) holds queued.min.messages or
-      // queued.max.messages.kbytes is not fetched again until its broker
-      // thread next wakes, up to 1 s later (librdkafka 2.0: nothing wakes
-      // it when the application drains the queue). Catching up on a
-      // backlog, the queue fills whenever fetching outruns decode + log,
-      // and the defaults (100,000 / 64 MiB, ~0.25 s of our work) left the
-      // consumer idle for most of each second (debug=fetch: 0.67 s gaps;
-      // bench/kafka 313-317k msg/s). Queues that hold more than that second
-      // of work hide the gap (443-495k msg/s); the price is up to 256 MiB
-      // of prefetched messages while behind. docs/kafka.md "Prefetch".
-      "queued.min.messages=1000000", "queued.max.messages.kbytes=262144",
       // Messages larger than the limit must still arrive, to be quarantined.
       fmt::format("fetch.message.max.bytes={}", std::max<size_t>(1 << 20, o_.decoder.max_record_bytes + 1024)),
       "log_level=3"};
+  prefetch_limits(cfg);
   cfg.insert(cfg.end(), o_.config.begin(), o_.config.end());
   auto conf = kafka_conf(o_.brokers, cfg);
   if (!conf.ok()) return conf.error();
@@ -202,6 +242,7 @@ void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
       st.assigned = true;
       st.at_end = false;
       st.next = p.offset < 0 ? 0 : p.offset;
+      take_queue(st);
       where.push_back(fmt::format("{}/{}@{}", p.topic, p.partition,
                                   p.offset < 0 ? std::string("start") : std::to_string(p.offset)));
     }
@@ -216,6 +257,7 @@ void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
     } else {
       warn(fmt::format("kafka: rebalance error: {}", rd_kafka_err2str(err)));
     }
+    release_queues();
     rd_kafka_assign(rk_.get(), nullptr);
     for (auto& [tp, st] : parts_) st.assigned = false;
   }
@@ -243,6 +285,80 @@ void Consumer::commit_revoked(const rd_kafka_topic_partition_list_t* parts) {
   if (ce != RD_KAFKA_RESP_ERR_NO_ERROR && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
     warn(fmt::format("kafka: committing the revoked partitions' offsets failed ({}); their next owner may "
                      "read again what this log already holds", rd_kafka_err2str(ce)));
+}
+
+// Each assigned partition is read from its own queue instead of the one
+// consumer queue all partitions feed by default. Catching up on a backlog,
+// librdkafka fetches partitions at uneven speeds (confluentinc/librdkafka
+// #1395), and through the one queue a batch mixed partitions hours of event
+// time apart: its event_ids scattered over the whole dedupe index and the
+// log's commits cost 2-3x (docs/kafka.md "Session 7"). Own queues let pump()
+// take messages in timestamp order across partitions, and let librdkafka's
+// queued.* limits hold back, per partition, one that runs ahead.
+void Consumer::take_queue(Part& p) {
+  if (p.queue) return;
+  p.queue = rd_kafka_queue_get_partition(rk_.get(), p.topic.c_str(), p.partition);
+  if (!p.queue) return;  // unknown partition: its messages keep coming through the consumer queue
+  rd_kafka_queue_forward(p.queue, nullptr);
+  static const uint64_t one = 1;
+  if (wake_fd_ >= 0) rd_kafka_queue_io_event_enable(p.queue, wake_fd_, &one, sizeof one);
+  active_.push_back(&p);
+  runs_.push_back(&p.run);
+}
+
+void Consumer::release_queues() {
+  if (active_.empty()) return;
+  KafkaQueue consumer_queue(rd_kafka_queue_get_consumer(rk_.get()));
+  for (Part* p : active_) {
+    for (size_t i = p->run.head; i < p->run.staged.size(); ++i) rd_kafka_message_destroy(p->run.staged[i]);
+    p->run.clear();
+    rd_kafka_queue_io_event_enable(p->queue, -1, nullptr, 0);
+    // Back to the default, as librdkafka's maintainer advises before an
+    // empty assign (confluentinc/librdkafka#1335); what it still holds is
+    // stale once the partition goes (handle() drops it).
+    rd_kafka_queue_forward(p->queue, consumer_queue.get());
+    rd_kafka_queue_destroy(p->queue);
+    p->queue = nullptr;
+  }
+  active_.clear();
+  runs_.clear();
+}
+
+// Refills the runs that are used up, non-blocking, then hands on messages
+// in timestamp order across partitions (kafka_merge.h).
+bool Consumer::pump() {
+  const size_t batch_records = std::max<size_t>(1, o_.batch_records);
+  const size_t stage = 512;  // per partition: the merge's granularity
+  if (take_.size() < stage) take_.resize(stage);
+  for (Part* p : active_) {
+    if (!p->run.empty()) continue;
+    p->run.clear();
+    ssize_t n = rd_kafka_consume_batch_queue(p->queue, 0, take_.data(), stage);
+    for (ssize_t i = 0; i < n; ++i)
+      p->run.add(take_[i], take_[i]->err ? kNoTimestamp : rd_kafka_message_timestamp(take_[i], nullptr));
+  }
+  return merge_step(
+      runs_,
+      [](rd_kafka_message_t* m) { return m->err ? kNoTimestamp : rd_kafka_message_timestamp(m, nullptr); },
+      [&](rd_kafka_message_t* m) {
+        KafkaMessage owned(m);
+        if (!error_) handle(m);
+        return cur_->records < batch_records && !error_;
+      });
+}
+
+void Consumer::wait_for_messages(int timeout_ms) {
+  pollfd pfd{wake_fd_, POLLIN, 0};
+  if (::poll(&pfd, 1, timeout_ms) > 0) {
+    uint64_t v;
+    [[maybe_unused]] auto r = ::read(wake_fd_, &v, sizeof v);
+  }
+}
+
+void Consumer::wake() {
+  if (wake_fd_ < 0) return;
+  const uint64_t one = 1;
+  [[maybe_unused]] auto r = ::write(wake_fd_, &one, sizeof one);
 }
 
 Part& Consumer::part(const char* topic, int32_t partition) {
@@ -426,7 +542,7 @@ void Consumer::commit_loop() {
     pending_ = nullptr;
     cv_.notify_all();
     // A batch past its age may be waiting for this thread: end the poll.
-    if (wake_) rd_kafka_queue_yield(wake_);
+    wake();
   }
 }
 
@@ -444,8 +560,14 @@ Result<KafkaIngestSummary> Consumer::run() {
   auto started = Clock::now();
   const auto max_age = std::chrono::milliseconds(std::max(1, o_.batch_max_ms));
   const size_t batch_records = std::max<size_t>(1, o_.batch_records);
+  // One eventfd wakes this thread: librdkafka writes to it when the consumer
+  // queue (rebalances, errors) or a partition's queue goes from empty to not
+  // empty, the committing thread when it is done with a batch.
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return Error{fmt::format("kafka: eventfd: {}", std::strerror(errno))};
   KafkaQueue queue(rd_kafka_queue_get_consumer(rk_.get()));
-  wake_ = queue.get();
+  static const uint64_t one = 1;
+  rd_kafka_queue_io_event_enable(queue.get(), wake_fd_, &one, sizeof one);
   std::vector<rd_kafka_message_t*> msgs(1000);
   committer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "lh:log-append");  // for top -H, perf --sort comm
@@ -460,31 +582,31 @@ Result<KafkaIngestSummary> Consumer::run() {
       summary_.stopped = true;
       break;
     }
-    int timeout_ms = 100;
-    if (cur_->records > 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(batch_started_ + max_age - Clock::now());
-      // Past its age the batch waits for the committing thread, which wakes
-      // this poll when it is done (rd_kafka_queue_yield); 10 ms at worst.
-      timeout_ms = left.count() > 0 ? static_cast<int>(std::min<int64_t>(100, left.count())) : 10;
-    }
-    // What is already there, many messages per call (it would wait for the
-    // whole count, so no timeout); when nothing is, wait for one. Rebalance
-    // callbacks are served inside both.
+    // The consumer queue: rebalance callbacks are served inside, and it
+    // carries errors (and messages of a partition whose queue was not taken).
     size_t want = std::min(msgs.size(), std::max<size_t>(1, batch_records - cur_->records));
     ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), want);
     if (n < 0) {
       error_ = Error{fmt::format("kafka: consume failed: {}", rd_kafka_err2str(rd_kafka_last_error()))};
       break;
     }
-    if (n == 0) {
-      auto t0 = Clock::now();
-      msgs[0] = rd_kafka_consumer_poll(rk_.get(), timeout_ms);
-      summary_.wait_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-      n = msgs[0] ? 1 : 0;
-    }
     for (ssize_t i = 0; i < n; ++i) {
       KafkaMessage m(msgs[i]);
       if (!error_) handle(m.get());
+    }
+    const bool full = cur_->records >= batch_records;
+    const bool pumped = !error_ && !full && pump();
+    if (n == 0 && !pumped && !full) {
+      int timeout_ms = 100;
+      if (cur_->records > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(batch_started_ + max_age - Clock::now());
+        // Past its age the batch waits for the committing thread, which
+        // wakes this thread when it is done.
+        timeout_ms = left.count() > 0 ? static_cast<int>(std::min<int64_t>(100, left.count())) : 10;
+      }
+      auto t0 = Clock::now();
+      wait_for_messages(timeout_ms);
+      summary_.wait_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     }
     // Group commit: a batch past its age goes to the log as soon as the
     // committing thread is free; while it is busy the batch keeps growing,
@@ -510,10 +632,14 @@ Result<KafkaIngestSummary> Consumer::run() {
   }
   cv_.notify_all();
   committer_.join();
-  wake_ = nullptr;
-  queue.reset();
-  // Leaves the group; the revocation callback commits anything left.
+  // Leaves the group; the revocation callback commits anything left and
+  // gives the partitions' queues back.
   rd_kafka_consumer_close(rk_.get());
+  release_queues();  // if no revocation came (e.g. a fatal error)
+  rd_kafka_queue_io_event_enable(queue.get(), -1, nullptr, 0);
+  queue.reset();
+  ::close(wake_fd_);
+  wake_fd_ = -1;
   summary_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   if (error_) return *error_;
   return summary_;
