@@ -328,7 +328,10 @@ void Consumer::release_queues() {
 // in timestamp order across partitions (kafka_merge.h).
 bool Consumer::pump() {
   const size_t batch_records = std::max<size_t>(1, o_.batch_records);
-  const size_t stage = 512;  // per partition: the merge's granularity
+  // Per partition: the merge's granularity. Staged messages are out of
+  // librdkafka's queues, so beyond its prefetch limits: about one batch in
+  // all, whatever the number of partitions.
+  const size_t stage = std::clamp<size_t>(batch_records / std::max<size_t>(1, active_.size()), 16, 512);
   if (take_.size() < stage) take_.resize(stage);
   for (Part* p : active_) {
     if (!p->run.empty()) continue;
