@@ -344,9 +344,10 @@ int main(int argc, char** argv) {
                 rd.secs > 0 ? rd.cpu / rd.secs : 0.0, rd.rate / rd.raw_rate);
     std::printf("  ingest, whole (%.3f s, group join included): %.3f s in log appends (%.3f s of CPU), "
                 "%.3f s waiting for messages, %.3f s waiting for the committing thread; log writes %.0f "
-                "bytes per appended event\n",
+                "bytes per appended event; %llu fetch wake-ups\n",
                 ing->seconds, ing->append_seconds, ing->append_cpu_seconds, ing->wait_seconds,
-                ing->idle_wait_seconds, t.appended ? static_cast<double>(rd.written) / t.appended : 0.0);
+                ing->idle_wait_seconds, t.appended ? static_cast<double>(rd.written) / t.appended : 0.0,
+                static_cast<unsigned long long>(ing->fetch_wakeups));
     std::fflush(stdout);
     rounds.push_back(rd);
   }

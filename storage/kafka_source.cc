@@ -19,6 +19,7 @@
 
 #include "events/msgpack_codec.h"
 #include "storage/kafka_common.h"
+#include "storage/kafka_fetch_waker.h"
 #include "storage/kafka_merge.h"
 
 namespace lh::storage {
@@ -131,6 +132,7 @@ class Consumer {
   std::vector<Part*> active_;    // the parts whose queue this consumer holds
   std::vector<StagedRun<rd_kafka_message_t*>*> runs_;  // their runs, in the same order
   std::vector<rd_kafka_message_t*> take_;  // scratch for rd_kafka_consume_batch_queue
+  std::unique_ptr<KafkaFetchWaker> waker_;  // while run() consumes
   const rd_kafka_topic_t* last_rkt_ = nullptr;  // the last message's partition, cached
   int32_t last_partition_ = -1;
   Part* last_part_ = nullptr;
@@ -152,19 +154,18 @@ extern "C" void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
 }
 
 // Prefetch. Each partition has its own queue (take_queue), so librdkafka's
-// queued.min.messages and queued.max.messages.kbytes count per partition: a
+// queued.min.messages and queued.max.messages.kbytes count per partition. A
 // partition whose queue holds either is not fetched until its broker thread
-// next wakes, up to 1 s later (librdkafka 2.0: nothing wakes it when the
-// application drains the queue). Catching up on a backlog the queues fill
-// whenever fetching outruns decode + log, and with too little prefetched the
-// consumer sits idle for most of each second (with one queue at librdkafka's
-// defaults, 100,000 messages / 64 MiB, about 0.25 s of our work: debug=fetch
-// showed 0.67 s gaps, bench/kafka 313-317k msg/s against 443-495k with
-// more). So a budget of 1,000,000 messages and 256 MiB, more than a second
-// of work, is split evenly over the partitions of the subscribed topics,
-// which a metadata request counts (64 if the brokers do not answer). A
-// user's queued.* settings (-X) win and apply per partition.
-// docs/kafka.md "Prefetch".
+// next wakes (librdkafka 2.0: up to 1 s later; nothing wakes it when the
+// application drains the queue), which the fetch waker takes care of while
+// the consumer is behind (kafka_fetch_waker.h). So the prefetch only needs
+// to cover the waker's interval and a fetch, and smaller is cheaper: with
+// 64 MiB in flight instead of 256 MiB the ingest's CPU per message fell by
+// about a quarter (docs/kafka.md "Session 8"). A budget of 256,000 messages
+// and 64 MiB is split evenly over the partitions of the subscribed topics,
+// which a metadata request counts (64 if the brokers do not answer), with
+// at least 1,000 messages and 1 MiB per partition. A user's queued.*
+// settings (-X) win and apply per partition. docs/kafka.md "Prefetch".
 void Consumer::prefetch_limits(std::vector<std::string>& cfg) {
   for (const auto& kv : o_.config)
     if (kv.rfind("queued.min.messages=", 0) == 0 || kv.rfind("queued.max.messages.kbytes=", 0) == 0) return;
@@ -172,8 +173,8 @@ void Consumer::prefetch_limits(std::vector<std::string>& cfg) {
   auto n = kafka_partition_count(o_.brokers, o_.config, o_.topics, 3000);
   if (n.ok() && *n > 0) partitions = *n;
   else if (!n.ok()) warn(fmt::format("{}; sizing the prefetch for {} partitions", n.error().message, partitions));
-  cfg.push_back(fmt::format("queued.min.messages={}", std::max(1000, 1000000 / partitions)));
-  cfg.push_back(fmt::format("queued.max.messages.kbytes={}", std::max(1024, 262144 / partitions)));
+  cfg.push_back(fmt::format("queued.min.messages={}", std::max(1000, 256000 / partitions)));
+  cfg.push_back(fmt::format("queued.max.messages.kbytes={}", std::max(1024, 65536 / partitions)));
 }
 
 Status Consumer::open() {
@@ -337,6 +338,7 @@ bool Consumer::pump() {
     if (!p->run.empty()) continue;
     p->run.clear();
     ssize_t n = rd_kafka_consume_batch_queue(p->queue, 0, take_.data(), stage);
+    if (n == static_cast<ssize_t>(stage) && waker_) waker_->backlog();  // behind: its queue may fill
     for (ssize_t i = 0; i < n; ++i)
       p->run.add(take_[i], take_[i]->err ? kNoTimestamp : rd_kafka_message_timestamp(take_[i], nullptr));
   }
@@ -576,6 +578,7 @@ Result<KafkaIngestSummary> Consumer::run() {
     pthread_setname_np(pthread_self(), "lh:log-append");  // for top -H, perf --sort comm
     commit_loop();
   });
+  waker_ = std::make_unique<KafkaFetchWaker>(rk_.get(), std::chrono::milliseconds(20));
   while (!error_) {
     if (commit_failed_) {
       wait_idle();
@@ -635,6 +638,8 @@ Result<KafkaIngestSummary> Consumer::run() {
   }
   cv_.notify_all();
   committer_.join();
+  summary_.fetch_wakeups = waker_->wakeups();
+  waker_.reset();  // before the handle closes
   // Leaves the group; the revocation callback commits anything left and
   // gives the partitions' queues back.
   rd_kafka_consumer_close(rk_.get());

@@ -79,6 +79,7 @@ struct KafkaIngestSummary {
   double append_cpu_seconds = 0;  // CPU of the appending thread in EventLog::append
   double wait_seconds = 0;      // of which waiting for messages (consumer_poll with a timeout)
   double idle_wait_seconds = 0; // of which the consuming thread waited for the committing one
+  uint64_t fetch_wakeups = 0;   // requests sent to wake librdkafka's broker threads (kafka_fetch_waker.h)
 };
 
 Result<KafkaIngestSummary> ingest_kafka(EventLog& log, const KafkaIngestOptions& options);
