@@ -578,7 +578,7 @@ Result<KafkaIngestSummary> Consumer::run() {
     pthread_setname_np(pthread_self(), "lh:log-append");  // for top -H, perf --sort comm
     commit_loop();
   });
-  waker_ = std::make_unique<KafkaFetchWaker>(rk_.get(), std::chrono::milliseconds(20));
+  waker_ = std::make_unique<KafkaFetchWaker>(rk_.get(), std::chrono::milliseconds(50));
   while (!error_) {
     if (commit_failed_) {
       wait_idle();
