@@ -19,6 +19,10 @@
 // - Bad messages (not JSON, invalid event, oversized, null value) go to the
 //   quarantine with source "kafka:<topic>/<partition>" and the offset.
 // - Broker down: librdkafka reconnects; the consumer waits and goes on.
+// - Each assigned partition is read from its own queue and the partitions
+//   are merged by message timestamp (kafka_merge.h), so a batch covers one
+//   stretch of time; a fetch waker (kafka_fetch_waker.h) keeps librdkafka
+//   fetching while the consumer is behind. docs/kafka.md.
 #pragma once
 
 #include <atomic>
