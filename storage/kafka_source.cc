@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <climits>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -20,7 +19,7 @@
 #include "events/msgpack_codec.h"
 #include "storage/kafka_common.h"
 #include "storage/kafka_fetch_waker.h"
-#include "storage/kafka_merge.h"
+#include "storage/kafka_partition_queues.h"
 
 namespace lh::storage {
 namespace {
@@ -38,10 +37,6 @@ struct Part {
   bool at_end = false;
   int64_t next = 0;               // next offset expected (messages before it are stale)
   int64_t batch_next = -1;        // next offset after the batch in hand; -1: not in it
-  // While assigned: the partition's own queue (not forwarded to the
-  // consumer queue) and the messages taken from it, not yet handled.
-  rd_kafka_queue_t* queue = nullptr;
-  StagedRun<rd_kafka_message_t*> run;
 };
 
 // A batch: built by the consuming thread, appended to the log by the
@@ -95,11 +90,7 @@ class Consumer {
   // Commits the log's positions of the revoked partitions to the group,
   // synchronously, before they go (see the .cc).
   void commit_revoked(const rd_kafka_topic_partition_list_t* parts);
-  // Per-partition queues (see run()): taken on assignment, given back
-  // (forwarded to the consumer queue again) on revocation and at the end.
-  void take_queue(Part& p);
-  void release_queues();
-  // Handles staged messages of all assigned partitions in timestamp order
+  // Handles messages of the assigned partitions' queues in timestamp order
   // until the batch in hand is full or nothing is staged; true if any.
   bool pump();
   // Blocks until a queue has something new, the committing thread is done,
@@ -129,9 +120,7 @@ class Consumer {
   std::atomic<bool> commit_failed_{false};
 
   std::map<TopicPartition, Part> parts_;
-  std::vector<Part*> active_;    // the parts whose queue this consumer holds
-  std::vector<StagedRun<rd_kafka_message_t*>*> runs_;  // their runs, in the same order
-  std::vector<rd_kafka_message_t*> take_;  // scratch for rd_kafka_consume_batch_queue
+  std::unique_ptr<KafkaPartitionQueues> queues_;  // the assigned partitions' own queues
   std::unique_ptr<KafkaFetchWaker> waker_;  // while run() consumes
   const rd_kafka_topic_t* last_rkt_ = nullptr;  // the last message's partition, cached
   int32_t last_partition_ = -1;
@@ -198,6 +187,7 @@ Status Consumer::open() {
   if (!rk) return Error{fmt::format("kafka consumer: {}", err)};
   conf->release();
   rk_.reset(rk);
+  queues_ = std::make_unique<KafkaPartitionQueues>(rk);
   rd_kafka_poll_set_consumer(rk);
   KafkaPartitions topics(rd_kafka_topic_partition_list_new(static_cast<int>(o_.topics.size())));
   for (const auto& t : o_.topics)
@@ -243,7 +233,7 @@ void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
       st.assigned = true;
       st.at_end = false;
       st.next = p.offset < 0 ? 0 : p.offset;
-      take_queue(st);
+      queues_->take(p.topic, p.partition);
       where.push_back(fmt::format("{}/{}@{}", p.topic, p.partition,
                                   p.offset < 0 ? std::string("start") : std::to_string(p.offset)));
     }
@@ -258,7 +248,7 @@ void Consumer::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_
     } else {
       warn(fmt::format("kafka: rebalance error: {}", rd_kafka_err2str(err)));
     }
-    release_queues();
+    queues_->release();
     rd_kafka_assign(rk_.get(), nullptr);
     for (auto& [tp, st] : parts_) st.assigned = false;
   }
@@ -288,68 +278,15 @@ void Consumer::commit_revoked(const rd_kafka_topic_partition_list_t* parts) {
                      "read again what this log already holds", rd_kafka_err2str(ce)));
 }
 
-// Each assigned partition is read from its own queue instead of the one
-// consumer queue all partitions feed by default. Catching up on a backlog,
-// librdkafka fetches partitions at uneven speeds (confluentinc/librdkafka
-// #1395), and through the one queue a batch mixed partitions hours of event
-// time apart: its event_ids scattered over the whole dedupe index and the
-// log's commits cost 2-3x (docs/kafka.md "Session 7"). Own queues let pump()
-// take messages in timestamp order across partitions, and let librdkafka's
-// queued.* limits hold back, per partition, one that runs ahead.
-void Consumer::take_queue(Part& p) {
-  if (p.queue) return;
-  p.queue = rd_kafka_queue_get_partition(rk_.get(), p.topic.c_str(), p.partition);
-  if (!p.queue) return;  // unknown partition: its messages keep coming through the consumer queue
-  rd_kafka_queue_forward(p.queue, nullptr);
-  static const uint64_t one = 1;
-  if (wake_fd_ >= 0) rd_kafka_queue_io_event_enable(p.queue, wake_fd_, &one, sizeof one);
-  active_.push_back(&p);
-  runs_.push_back(&p.run);
-}
-
-void Consumer::release_queues() {
-  if (active_.empty()) return;
-  KafkaQueue consumer_queue(rd_kafka_queue_get_consumer(rk_.get()));
-  for (Part* p : active_) {
-    for (size_t i = p->run.head; i < p->run.staged.size(); ++i) rd_kafka_message_destroy(p->run.staged[i]);
-    p->run.clear();
-    rd_kafka_queue_io_event_enable(p->queue, -1, nullptr, 0);
-    // Back to the default, as librdkafka's maintainer advises before an
-    // empty assign (confluentinc/librdkafka#1335); what it still holds is
-    // stale once the partition goes (handle() drops it).
-    rd_kafka_queue_forward(p->queue, consumer_queue.get());
-    rd_kafka_queue_destroy(p->queue);
-    p->queue = nullptr;
-  }
-  active_.clear();
-  runs_.clear();
-}
-
-// Refills the runs that are used up, non-blocking, then hands on messages
-// in timestamp order across partitions (kafka_merge.h).
 bool Consumer::pump() {
   const size_t batch_records = std::max<size_t>(1, o_.batch_records);
-  // Per partition: the merge's granularity. Staged messages are out of
-  // librdkafka's queues, so beyond its prefetch limits: about one batch in
-  // all, whatever the number of partitions.
-  const size_t stage = std::clamp<size_t>(batch_records / std::max<size_t>(1, active_.size()), 16, 512);
-  if (take_.size() < stage) take_.resize(stage);
-  for (Part* p : active_) {
-    if (!p->run.empty()) continue;
-    p->run.clear();
-    ssize_t n = rd_kafka_consume_batch_queue(p->queue, 0, take_.data(), stage);
-    if (n == static_cast<ssize_t>(stage) && waker_) waker_->backlog();  // behind: its queue may fill
-    for (ssize_t i = 0; i < n; ++i)
-      p->run.add(take_[i], take_[i]->err ? kNoTimestamp : rd_kafka_message_timestamp(take_[i], nullptr));
-  }
-  return merge_step(
-      runs_,
-      [](rd_kafka_message_t* m) { return m->err ? kNoTimestamp : rd_kafka_message_timestamp(m, nullptr); },
+  return queues_->pump(
+      batch_records,
       [&](rd_kafka_message_t* m) {
-        KafkaMessage owned(m);
         if (!error_) handle(m);
         return cur_->records < batch_records && !error_;
-      });
+      },
+      [&] { waker_->backlog(); });
 }
 
 void Consumer::wait_for_messages(int timeout_ms) {
@@ -573,6 +510,7 @@ Result<KafkaIngestSummary> Consumer::run() {
   KafkaQueue queue(rd_kafka_queue_get_consumer(rk_.get()));
   static const uint64_t one = 1;
   rd_kafka_queue_io_event_enable(queue.get(), wake_fd_, &one, sizeof one);
+  queues_->set_wake_fd(wake_fd_);
   std::vector<rd_kafka_message_t*> msgs(1000);
   committer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "lh:log-append");  // for top -H, perf --sort comm
@@ -643,7 +581,7 @@ Result<KafkaIngestSummary> Consumer::run() {
   // Leaves the group; the revocation callback commits anything left and
   // gives the partitions' queues back.
   rd_kafka_consumer_close(rk_.get());
-  release_queues();  // if no revocation came (e.g. a fatal error)
+  queues_->release();  // if no revocation came (e.g. a fatal error)
   rd_kafka_queue_io_event_enable(queue.get(), -1, nullptr, 0);
   queue.reset();
   ::close(wake_fd_);

@@ -19,9 +19,13 @@ std::vector<std::string> merged(std::vector<std::string> a, const std::vector<st
 
 TEST_F(KafkaTrouble, BrokerDownUpAndLeaderChangeMidStreamLoseAndDoubleNothing) {
   ASSERT_TRUE(cluster_->create_topic("flaky", 4, 3).ok());
-  kcat_produce(*boot_, "flaky", ref_->file);
-  // Slow fetches (small, 20 ms round trips): the stream lasts a few seconds.
-  ASSERT_TRUE(cluster_->set_rtt(-1, 20).ok());
+  // Small record batches (a fetch returns at least one whole batch) and
+  // slow fetches (8 KiB per partition, 15 ms round trips): the stream lasts
+  // several seconds, so the trouble below comes mid-stream. (With kcat's
+  // default batching a few fetches could carry the whole topic: until the
+  // fetch waker, librdkafka's 1 s fetch pause was what kept this slow.)
+  kcat_produce(*boot_, "flaky", ref_->file, "-X batch.num.messages=20");
+  ASSERT_TRUE(cluster_->set_rtt(-1, 15).ok());
   TempDir data;
   std::string log = data / "log";
   auto args = kafka_ingest_args(log, *boot_, "flaky", "g-flaky");
