@@ -142,7 +142,7 @@ extern "C" void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
   static_cast<Consumer*>(opaque)->rebalance(err, parts);
 }
 
-// Prefetch. Each partition has its own queue (take_queue), so librdkafka's
+// Prefetch. Each partition has its own queue (kafka_partition_queues.h), so librdkafka's
 // queued.min.messages and queued.max.messages.kbytes count per partition. A
 // partition whose queue holds either is not fetched until its broker thread
 // next wakes (librdkafka 2.0: up to 1 s later; nothing wakes it when the
