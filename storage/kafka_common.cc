@@ -49,22 +49,32 @@ bool parse_kafka_source(std::string_view source, std::string& topic, int32_t& pa
   return true;
 }
 
-Result<std::vector<int64_t>> kafka_high_watermarks(const std::string& brokers,
-                                                   const std::vector<std::string>& overrides,
-                                                   const std::vector<KafkaPartitionRef>& partitions,
-                                                   int timeout_ms) {
-  std::vector<int64_t> out;
-  if (partitions.empty()) return out;
+namespace {
+// A plain client (a consumer handle outside any group) for look-ups.
+Result<KafkaHandle> kafka_client(const std::string& brokers, const std::vector<std::string>& overrides) {
   auto conf = kafka_conf(brokers, overrides);
   if (!conf.ok()) return conf.error();
   char err[512];
   KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), err, sizeof err));
   if (!rk) return Error{fmt::format("kafka {}: creating a client: {}", brokers, err)};
   conf->release();  // owned by the handle now
+  return rk;
+}
+}  // namespace
+
+Result<std::vector<int64_t>> kafka_high_watermarks(const std::string& brokers,
+                                                   const std::vector<std::string>& overrides,
+                                                   const std::vector<KafkaPartitionRef>& partitions,
+                                                   int timeout_ms) {
+  std::vector<int64_t> out;
+  if (partitions.empty()) return out;
+  auto client = kafka_client(brokers, overrides);
+  if (!client.ok()) return client.error();
+  rd_kafka_t* rk = client->get();
   for (const auto& p : partitions) {
     int64_t low = 0, high = 0;
     rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(rk.get(), p.topic.c_str(), p.partition, &low, &high, timeout_ms);
+        rd_kafka_query_watermark_offsets(rk, p.topic.c_str(), p.partition, &low, &high, timeout_ms);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
       return Error{fmt::format("kafka {}: high watermark of {}/{}: {}", brokers, p.topic, p.partition,
                                rd_kafka_err2str(e))};
@@ -75,19 +85,16 @@ Result<std::vector<int64_t>> kafka_high_watermarks(const std::string& brokers,
 
 Result<int> kafka_partition_count(const std::string& brokers, const std::vector<std::string>& overrides,
                                   const std::vector<std::string>& topics, int timeout_ms) {
-  auto conf = kafka_conf(brokers, overrides);
-  if (!conf.ok()) return conf.error();
-  char err[512];
-  KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), err, sizeof err));
-  if (!rk) return Error{fmt::format("kafka {}: creating a client: {}", brokers, err)};
-  conf->release();  // owned by the handle now
+  auto client = kafka_client(brokers, overrides);
+  if (!client.ok()) return client.error();
+  rd_kafka_t* rk = client->get();
   int count = 0;
   for (const auto& t : topics) {
     std::unique_ptr<rd_kafka_topic_t, void (*)(rd_kafka_topic_t*)> rkt(
-        rd_kafka_topic_new(rk.get(), t.c_str(), nullptr), rd_kafka_topic_destroy);
+        rd_kafka_topic_new(rk, t.c_str(), nullptr), rd_kafka_topic_destroy);
     if (!rkt) return Error{fmt::format("kafka {}: topic {}: {}", brokers, t, rd_kafka_err2str(rd_kafka_last_error()))};
     const rd_kafka_metadata_t* md = nullptr;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(rk.get(), 0, rkt.get(), &md, timeout_ms);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt.get(), &md, timeout_ms);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
       return Error{fmt::format("kafka {}: metadata of topic {}: {}", brokers, t, rd_kafka_err2str(e))};
     for (int i = 0; i < md->topic_cnt; ++i)

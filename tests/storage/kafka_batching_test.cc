@@ -14,37 +14,16 @@ namespace {
 
 using KafkaBatching = KafkaFixture;
 
-storage::KafkaIngestOptions options_for(const std::string& boot, const std::string& topic,
-                                        const std::string& group) {
-  storage::KafkaIngestOptions o;
-  o.brokers = boot;
-  o.topics = {topic};
-  o.group = group;
-  o.exit_at_end = true;
-  o.config = {"session.timeout.ms=6000", "heartbeat.interval.ms=500"};
-  return o;
-}
-
 // Messages kcat makes of a file: one per line (the file's duplicates and
 // invalid lines included).
 uint64_t messages_in(const std::string& file) { return lines_of(slurp(file)).size(); }
 
-std::unique_ptr<storage::EventLog> open_log(const std::string& dir, bool read_only = false) {
-  storage::LogOptions lo;
-  lo.dir = dir;
-  lo.durability = storage::Durability::nosync;
-  lo.read_only = read_only;
-  auto log = storage::EventLog::open(lo);
-  EXPECT_TRUE(log.ok()) << log.error().message;
-  return log.ok() ? std::move(*log) : nullptr;
-}
-
 TEST_F(KafkaBatching, BatchKeepsGrowingWhileTheLogIsBusyButNeverPastBatchRecords) {
   const std::string topic = topic_with_reference("grow");
   TempDir data;
-  auto log = open_log(data / "log");
+  auto log = open_nosync_log(data / "log");
   ASSERT_TRUE(log);
-  auto o = options_for(*boot_, topic, "g-grow");
+  auto o = kafka_test_options(*boot_, topic, "g-grow");
   o.batch_records = 4000;
   o.batch_max_ms = 1;  // due almost at once: only a busy log makes a batch grow
   std::vector<uint64_t> sizes;  // messages per committed batch
@@ -75,9 +54,9 @@ TEST_F(KafkaBatching, BatchKeepsGrowingWhileTheLogIsBusyButNeverPastBatchRecords
 TEST_F(KafkaBatching, QuietLogCommitsEachBatchWhenItIsDueNotWhenFull) {
   const std::string topic = topic_with_reference("due", 2);
   TempDir data;
-  auto log = open_log(data / "log");
+  auto log = open_nosync_log(data / "log");
   ASSERT_TRUE(log);
-  auto o = options_for(*boot_, topic, "g-due");
+  auto o = kafka_test_options(*boot_, topic, "g-due");
   o.batch_records = 1000000;  // never full here: only the age hands a batch over
   o.batch_max_ms = 1;
   uint64_t batches = 0;
@@ -96,10 +75,10 @@ TEST_F(KafkaBatching, QuietLogCommitsEachBatchWhenItIsDueNotWhenFull) {
 TEST_F(KafkaBatching, LogThatRefusesTheBatchStopsTheIngestWithItsError) {
   const std::string topic = topic_with_reference("refused", 2);
   TempDir data;
-  { ASSERT_TRUE(open_log(data / "log")); }  // create it, then open it read-only
-  auto log = open_log(data / "log", /*read_only=*/true);
+  { ASSERT_TRUE(open_nosync_log(data / "log")); }  // create it, then open it read-only
+  auto log = open_nosync_log(data / "log", /*read_only=*/true);
   ASSERT_TRUE(log);
-  auto o = options_for(*boot_, topic, "g-refused");
+  auto o = kafka_test_options(*boot_, topic, "g-refused");
   o.batch_records = 500;
   auto started = std::chrono::steady_clock::now();
   auto r = storage::ingest_kafka(*log, o);

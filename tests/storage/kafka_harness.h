@@ -15,6 +15,7 @@
 
 #include "storage/event_log.h"
 #include "storage/kafka_common.h"
+#include "storage/kafka_source.h"
 #include "tests/tools/cli_harness.h"
 
 namespace lh::testing {
@@ -25,6 +26,30 @@ inline std::vector<std::string> kafka_ingest_args(const std::string& log_dir, co
                                                   const std::string& topic, const std::string& group) {
   return {"-q", "-D", log_dir, "ingest", "--kafka", boot, "--topic", topic, "--group", group,
           "--kafka-config", "session.timeout.ms=6000", "--kafka-config", "heartbeat.interval.ms=500"};
+}
+
+// ingest_kafka options for in-process tests: exit at the end, the same
+// group timeouts as kafka_ingest_args.
+inline storage::KafkaIngestOptions kafka_test_options(const std::string& boot, const std::string& topic,
+                                                      const std::string& group) {
+  storage::KafkaIngestOptions o;
+  o.brokers = boot;
+  o.topics = {topic};
+  o.group = group;
+  o.exit_at_end = true;
+  o.config = {"session.timeout.ms=6000", "heartbeat.interval.ms=500"};
+  return o;
+}
+
+// A log without fsync (tests need no durability), failing the test if it cannot open.
+inline std::unique_ptr<storage::EventLog> open_nosync_log(const std::string& dir, bool read_only = false) {
+  storage::LogOptions lo;
+  lo.dir = dir;
+  lo.durability = storage::Durability::nosync;
+  lo.read_only = read_only;
+  auto log = storage::EventLog::open(lo);
+  EXPECT_TRUE(log.ok()) << log.error().message;
+  return log.ok() ? std::move(*log) : nullptr;
 }
 
 // spawn() with stderr kept in `stderr_path` (shown when a test fails).

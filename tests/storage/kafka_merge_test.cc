@@ -40,9 +40,10 @@ std::vector<Msg> drain(const std::vector<Staged*>& runs, size_t limit, int* step
       return limit == 0 || ++in_step < limit;
     });
     if (!any) break;
-    ++n;
-    if (n > 10000) ADD_FAILURE() << "no progress";
-    if (n > 10000) break;
+    if (++n > 10000) {
+      ADD_FAILURE() << "no progress";
+      break;
+    }
   }
   if (steps) *steps = n;
   return out;

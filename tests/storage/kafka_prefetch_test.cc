@@ -15,32 +15,12 @@ namespace {
 
 using KafkaPrefetch = KafkaFixture;
 
-storage::KafkaIngestOptions options_for(const std::string& boot, const std::string& topic,
-                                        const std::string& group) {
-  storage::KafkaIngestOptions o;
-  o.brokers = boot;
-  o.topics = {topic};
-  o.group = group;
-  o.exit_at_end = true;
-  o.config = {"session.timeout.ms=6000", "heartbeat.interval.ms=500"};
-  return o;
-}
-
-std::unique_ptr<storage::EventLog> open_log(const std::string& dir) {
-  storage::LogOptions lo;
-  lo.dir = dir;
-  lo.durability = storage::Durability::nosync;
-  auto log = storage::EventLog::open(lo);
-  EXPECT_TRUE(log.ok()) << log.error().message;
-  return log.ok() ? std::move(*log) : nullptr;
-}
-
 TEST_F(KafkaPrefetch, TinyPrefetchWhileBehindWakesTheBrokersAndStillGivesExactlyOnce) {
   const std::string topic = topic_with_reference("tiny-prefetch");
   TempDir data;
-  auto log = open_log(data / "log");
+  auto log = open_nosync_log(data / "log");
   ASSERT_TRUE(log);
-  auto o = options_for(*boot_, topic, "g-tiny");
+  auto o = kafka_test_options(*boot_, topic, "g-tiny");
   // Each partition's queue stops being fetched at 200 messages (one fetch
   // still lands whole: up to 1 MiB), so catching up on ~20,000 messages
   // hits the limits again and again.
@@ -70,9 +50,9 @@ TEST_F(KafkaPrefetch, CaughtUpConsumerSendsNoWakeups) {
   std::vector<std::optional<std::string>> values(lines.begin(), lines.begin() + 40);
   produce_values(*boot_, topic, 0, values);
   TempDir data;
-  auto log = open_log(data / "log");
+  auto log = open_nosync_log(data / "log");
   ASSERT_TRUE(log);
-  auto o = options_for(*boot_, topic, "g-few");
+  auto o = kafka_test_options(*boot_, topic, "g-few");
   auto r = storage::ingest_kafka(*log, o);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->totals.records, 40u);
