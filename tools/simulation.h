@@ -25,6 +25,9 @@ namespace lh::tools::gen {
 
 // The output goes to the sink whenever the buffer passes this size.
 inline constexpr size_t kFlushBytes = 1 << 20;
+// Digits of an event_id's counter ("e2a-0000000001"): ten sort in order up to
+// 10^10 events per seed and keep the id in std::string's inline buffer.
+inline constexpr size_t kEventIdDigits = 10;
 
 class Simulation {
  public:
@@ -109,7 +112,7 @@ class Simulation {
   void field_raw(std::string_view k, std::string_view v);  // v needs no escaping
   void field_text(std::string_view k, std::string_view v);
   void field_int(std::string_view k, int64_t v);
-  void append_uint(uint64_t v);
+  void append_uint(uint64_t v, size_t min_digits = 0);
   void field_money(std::string_view k, int64_t cents);
   void field_rate(std::string_view k, int32_t millionths);
   void flush();

@@ -43,7 +43,9 @@ void Simulation::begin(EventType type, int64_t now, bool late_eligible, int64_t 
   append("{\"event_id\":\"e");
   append(tag_);
   buf_.push_back('-');
-  append_uint(++event_counter_);
+  // Zero-padded (as DESIGN.md's "ev-000017"), so ids sort in the order they
+  // were generated: time-ordered ids, like a ULID or UUIDv7 producer's.
+  append_uint(++event_counter_, kEventIdDigits);
   append("\",\"type\":\"");
   append(events::to_string(type));
   append("\",\"event_time\":\"");
@@ -132,8 +134,9 @@ void Simulation::field_int(std::string_view k, int64_t v) {
   buf_.append(text.data(), text.data() + text.size());
 }
 
-void Simulation::append_uint(uint64_t v) {
+void Simulation::append_uint(uint64_t v, size_t min_digits) {
   const fmt::format_int text(v);
+  for (size_t n = text.size(); n < min_digits; ++n) buf_.push_back('0');
   buf_.append(text.data(), text.data() + text.size());
 }
 
