@@ -16,6 +16,7 @@
 // latency_ms = float64. Integers use the smallest msgpack width.
 #include "events/msgpack_codec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -23,11 +24,23 @@
 namespace lh::events {
 namespace {
 
+// Writes straight into `out`'s bytes through a pointer: the string is grown
+// ahead (to its capacity, at least 256 bytes) and cut to what was written at
+// the end. A std::string::append per field cost ~13% of the Kafka ingest's
+// consuming thread (bench_kafka profile, session 9).
 class Writer {
  public:
-  explicit Writer(std::string& out) : out_(out) {}
+  explicit Writer(std::string& out) : out_(out), start_(out.size()) {
+    out_.resize(std::max(out_.capacity(), start_ + 256));
+    p_ = out_.data() + start_;
+    end_ = out_.data() + out_.size();
+  }
+  ~Writer() { out_.resize(static_cast<size_t>(p_ - out_.data())); }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
   void map_header(uint32_t n) {
+    room(5);
     if (n < 16) {
       byte(0x80 | n);
     } else if (n <= 0xffff) {
@@ -39,6 +52,7 @@ class Writer {
     }
   }
   void array_header(uint32_t n) {
+    room(5);
     if (n < 16) {
       byte(0x90 | n);
     } else if (n <= 0xffff) {
@@ -50,12 +64,13 @@ class Writer {
     }
   }
   void str(std::string_view s) {
-    size_t n = s.size();
+    const size_t n = s.size();
+    room(5 + n);
     if (n < 32) {
       byte(0xa0 | static_cast<uint8_t>(n));
     } else if (n <= 0xff) {
-      char h[2] = {static_cast<char>(0xd9), static_cast<char>(n)};
-      out_.append(h, 2);
+      byte(0xd9);
+      byte(static_cast<uint8_t>(n));
     } else if (n <= 0xffff) {
       byte(0xda);
       be16(static_cast<uint16_t>(n));
@@ -63,14 +78,16 @@ class Writer {
       byte(0xdb);
       be32(static_cast<uint32_t>(n));
     }
-    out_.append(s.data(), n);
+    std::memcpy(p_, s.data(), n);
+    p_ += n;
   }
   void uint(uint64_t v) {
+    room(9);
     if (v < 128) {
       byte(static_cast<uint8_t>(v));
     } else if (v <= 0xff) {
-      char h[2] = {static_cast<char>(0xcc), static_cast<char>(v)};
-      out_.append(h, 2);
+      byte(0xcc);
+      byte(static_cast<uint8_t>(v));
     } else if (v <= 0xffff) {
       byte(0xcd);
       be16(static_cast<uint16_t>(v));
@@ -84,11 +101,12 @@ class Writer {
   }
   void sint(int64_t v) {
     if (v >= 0) return uint(static_cast<uint64_t>(v));
+    room(9);
     if (v >= -32) {
       byte(static_cast<uint8_t>(v));  // negative fixint: 111xxxxx
     } else if (v >= -128) {
-      char h[2] = {static_cast<char>(0xd0), static_cast<char>(v)};
-      out_.append(h, 2);
+      byte(0xd0);
+      byte(static_cast<uint8_t>(v));
     } else if (v >= -32768) {
       byte(0xd1);
       be16(static_cast<uint16_t>(v));
@@ -103,6 +121,7 @@ class Writer {
   void f64(double d) {
     uint64_t bits = 0;
     std::memcpy(&bits, &d, sizeof bits);
+    room(9);
     byte(0xcb);
     be64(bits);
   }
@@ -123,22 +142,34 @@ class Writer {
   void kv_int(std::string_view k, const std::optional<I>& v) { if (v) kv_int(k, *v); }
 
  private:
-  void byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
+  // At least n writable bytes at p_.
+  void room(size_t n) {
+    if (static_cast<size_t>(end_ - p_) >= n) return;
+    const size_t at = static_cast<size_t>(p_ - out_.data());
+    out_.resize(std::max(out_.size() * 2, at + n));
+    p_ = out_.data() + at;
+    end_ = out_.data() + out_.size();
+  }
+  // The callers made room.
+  void byte(uint8_t b) { *p_++ = static_cast<char>(b); }
   void be16(uint16_t v) {
-    char b[2] = {static_cast<char>(v >> 8), static_cast<char>(v)};
-    out_.append(b, 2);
+    p_[0] = static_cast<char>(v >> 8);
+    p_[1] = static_cast<char>(v);
+    p_ += 2;
   }
   void be32(uint32_t v) {
-    char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-                 static_cast<char>(v)};
-    out_.append(b, 4);
+    for (int i = 0; i < 4; ++i) p_[i] = static_cast<char>(v >> (24 - 8 * i));
+    p_ += 4;
   }
   void be64(uint64_t v) {
-    char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (56 - 8 * i));
-    out_.append(b, 8);
+    for (int i = 0; i < 8; ++i) p_[i] = static_cast<char>(v >> (56 - 8 * i));
+    p_ += 8;
   }
+
   std::string& out_;
+  size_t start_;
+  char* p_ = nullptr;
+  char* end_ = nullptr;
 };
 
 template <class... O>
@@ -240,7 +271,7 @@ void encode_data(Writer& w, const StockChanged& d) {
 }  // namespace
 
 void encode_msgpack(const Event& e, std::string& out) {
-  Writer w(out);
+  Writer w(out);  // its destructor cuts `out` to what was written
   w.map_header(5);
   w.str("v");
   w.uint(e.schema_version);
