@@ -68,6 +68,44 @@ struct PendingEvent {
   std::string payload;  // encode_msgpack(event)
 };
 
+// Fills AppendBatch::events batch after batch without giving back the events'
+// string capacity: `live` is the filled prefix; cut() moves the rest aside
+// (a vector resized down would free their buffers, and the next, longer batch
+// allocate them again), next() takes them back.
+class PendingEvents {
+ public:
+  explicit PendingEvents(std::vector<PendingEvent>& events) : events_(events) {}
+  PendingEvents(const PendingEvents&) = delete;
+  PendingEvents& operator=(const PendingEvents&) = delete;
+  // The next slot to fill (its strings hold an earlier event's bytes).
+  PendingEvent& next() {
+    if (events_.size() <= live_) {
+      if (spare_.empty()) {
+        events_.emplace_back();
+      } else {
+        events_.push_back(std::move(spare_.back()));
+        spare_.pop_back();
+      }
+    }
+    return events_[live_++];
+  }
+  // Cuts the vector to the filled slots, ready to append.
+  void cut() {
+    while (events_.size() > live_) {
+      spare_.push_back(std::move(events_.back()));
+      events_.pop_back();
+    }
+  }
+  // Starts the next batch in the same vector.
+  void reset() { live_ = 0; }
+  size_t size() const { return live_; }
+
+ private:
+  std::vector<PendingEvent>& events_;
+  std::vector<PendingEvent> spare_;
+  size_t live_ = 0;
+};
+
 // A record the decoder (or a projection) rejected. Nothing is dropped: the raw
 // bytes are kept.
 struct QuarantineRecord {

@@ -22,7 +22,7 @@ namespace {
 // capacity: no allocation per event in the steady state.
 struct Work {
   AppendBatch batch;
-  size_t n_events = 0;     // live prefix of batch.events
+  PendingEvents events{batch.events};
   uint64_t records = 0;
   uint64_t bytes = 0;
   uint64_t end_offset = 0, end_line = 0;
@@ -142,7 +142,7 @@ Result<IngestSummary> ingest_ndjson(EventLog& log, const std::string& path,
       auto w = free_list.pop();
       if (!w) break;
       Work& work = **w;
-      work.n_events = 0;
+      work.events.reset();
       work.records = 0;
       work.batch.rejected.clear();
       uint64_t start = reader->offset();
@@ -167,8 +167,7 @@ Result<IngestSummary> ingest_ndjson(EventLog& log, const std::string& path,
           ok = decoder.decode(rec.data, event, why, /*padded=*/true);
         }
         if (ok) {
-          if (work.batch.events.size() <= work.n_events) work.batch.events.emplace_back();
-          PendingEvent& p = work.batch.events[work.n_events++];
+          PendingEvent& p = work.events.next();
           p.event_id = event.event_id;
           p.type = event.type;
           p.payload.clear();
@@ -185,7 +184,7 @@ Result<IngestSummary> ingest_ndjson(EventLog& log, const std::string& path,
         }
       }
       if (producer_error) break;
-      work.batch.events.resize(work.n_events);
+      work.events.cut();
       work.bytes = reader->offset() - start;
       work.end_offset = reader->offset();
       work.end_line = reader->line();

@@ -45,7 +45,7 @@ struct Part {
 // allocation per message in the steady state.
 struct Work {
   AppendBatch batch;
-  size_t n_events = 0;      // live prefix of batch.events
+  PendingEvents events{batch.events};
   uint64_t records = 0, bytes = 0;
   KafkaPartitions offsets;  // the group's offsets, committed after the log
 };
@@ -392,8 +392,7 @@ void Consumer::handle(const rd_kafka_message_t* m) {
                why_.code, why_.message);
     return;
   }
-  if (w.batch.events.size() <= w.n_events) w.batch.events.emplace_back();
-  PendingEvent& e = w.batch.events[w.n_events++];
+  PendingEvent& e = w.events.next();
   e.event_id = event_.event_id;
   e.type = event_.type;
   e.payload.clear();
@@ -414,7 +413,7 @@ void Consumer::flush(bool sync) {
     p->batch_next = -1;
   }
   in_batch_.clear();
-  w.batch.events.resize(w.n_events);
+  w.events.cut();
   wait_idle();  // the previous batch is in the log: batches commit in order
   if (error_) return;
   if (sync || !committer_.joinable()) {
@@ -461,7 +460,7 @@ Status Consumer::commit(Work& w, bool sync) {
   if (ce != RD_KAFKA_RESP_ERR_NO_ERROR && sync)
     warn(fmt::format("kafka: committing the group's offsets failed ({}); the log has the batch",
                      rd_kafka_err2str(ce)));
-  w.n_events = 0;
+  w.events.reset();
   w.records = w.bytes = 0;
   w.batch.rejected.clear();
   if (o_.on_batch) o_.on_batch(t);
