@@ -6,9 +6,10 @@
 //
 // - A partition's messages go in its own (offset) order, never reordered.
 // - Each step takes, from every run, the messages up to the horizon: the
-//   smallest of the runs' largest staged timestamps. The run that sets the
-//   horizon is drained, so each step makes progress even where producers'
-//   timestamps go backwards within a partition.
+//   smallest of the runs' largest staged timestamps, always the earliest of
+//   the runs' next messages (ties: the run listed first). The run that sets
+//   the horizon is drained, so each step makes progress even where
+//   producers' timestamps go backwards within a partition.
 // - A partition with nothing staged does not hold the others back (nothing
 //   waits for a late partition; Kafka Streams' max.task.idle.ms = 0).
 // - Messages without a timestamp to order by (errors, end-of-partition
@@ -20,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+#include <utility>
 
 namespace lh::storage {
 
@@ -58,13 +60,31 @@ bool merge_step(const std::vector<StagedRun<Msg>*>& runs, TsOf ts_of, Take take)
       horizon = std::min(horizon, r->max_ts);
     }
   if (!any) return false;
-  for (StagedRun<Msg>* r : runs)
-    while (!r->empty()) {
-      const Msg& m = r->staged[r->head];
-      if (ts_of(m) > horizon) break;
-      ++r->head;
-      if (!take(m)) return true;
-    }
+  // A min-heap of the runs' heads by (timestamp, run): each message taken is
+  // the earliest head at or before the horizon; a run leaves the heap at its
+  // first message past the horizon (so its order is never broken).
+  using Head = std::pair<int64_t, size_t>;
+  std::vector<Head> heap;
+  heap.reserve(runs.size());
+  auto later = [](const Head& a, const Head& b) { return a > b; };
+  auto push_head = [&](size_t i) {
+    StagedRun<Msg>* r = runs[i];
+    if (r->empty()) return;
+    const int64_t ts = ts_of(r->staged[r->head]);
+    if (ts > horizon) return;
+    heap.emplace_back(ts, i);
+    std::push_heap(heap.begin(), heap.end(), later);
+  };
+  for (size_t i = 0; i < runs.size(); ++i) push_head(i);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const size_t i = heap.back().second;
+    heap.pop_back();
+    StagedRun<Msg>* r = runs[i];
+    const Msg& m = r->staged[r->head++];
+    if (!take(m)) return true;
+    push_head(i);
+  }
   return true;
 }
 

@@ -60,13 +60,13 @@ TEST(KafkaMerge, PartitionsInterleaveByTimestampAndEachKeepsItsOrder) {
   stage(a, 0, {10, 20, 30, 40});
   stage(b, 1, {15, 25, 35});
   stage(c, 2, {5, 50});
-  // Horizon = min(40, 35, 50) = 35: a's 10 20 30, b's all, c's 5.
+  // Horizon = min(40, 35, 50) = 35: a's 10 20 30, b's all, c's 5, earliest first.
   std::vector<Msg> first;
   ASSERT_TRUE(merge_step<Msg>({&a, &b, &c}, ts_of, [&](const Msg& m) {
     first.push_back(m);
     return true;
   }));
-  EXPECT_EQ(order(first), "0:0 0:1 0:2 1:0 1:1 1:2 2:0 ");
+  EXPECT_EQ(order(first), "2:0 0:0 1:0 0:1 1:1 0:2 1:2 ");
   EXPECT_TRUE(b.empty());  // the run that set the horizon is drained
   // Then, with b empty (nothing staged), it does not hold a and c back.
   auto rest = drain({&a, &b, &c}, 0);
@@ -83,7 +83,7 @@ TEST(KafkaMerge, SkewedPartitionsAreTakenLevelInTimeNotOneAfterTheOther) {
   auto out = drain({&ahead, &behind}, 0);
   std::vector<int64_t> ts;
   for (const auto& m : out) ts.push_back(m.ts);
-  EXPECT_EQ(ts, (std::vector<int64_t>{100, 101, 102, 1, 2, 3, 150, 200, 201}));
+  EXPECT_EQ(ts, (std::vector<int64_t>{1, 2, 3, 100, 101, 102, 150, 200, 201}));
   // Every message once.
   EXPECT_EQ(out.size(), 9u);
 }
