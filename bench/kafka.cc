@@ -45,6 +45,7 @@
 #include "storage/kafka_producer.h"
 #include "storage/kafka_source.h"
 #include "tools/generator.h"
+#include "tools/malloc_tuning.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -212,6 +213,8 @@ SoloCosts solo_costs(const std::string& path, const std::string& log_dir, size_t
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As the ledgerhouse binary does (tools/main.cc), for the raw pass too.
+  const std::string malloc_setting = lh::tools::tune_malloc();
   int days = 6, partitions = 16, raw_runs = 3;
   size_t batch = lh::storage::KafkaIngestOptions{}.batch_records;
   int batch_ms = lh::storage::KafkaIngestOptions{}.batch_max_ms;
@@ -262,6 +265,7 @@ int main(int argc, char** argv) {
   std::printf("input: %llu messages (%.1f MiB) in %d partitions, produced at %.0f msg/s\n",
               static_cast<unsigned long long>(produced->messages), produced->bytes / 1048576.0,
               partitions, produced->messages / produced->seconds);
+  std::printf("%s\n", malloc_setting.c_str());
 
   // Thread names, so that `perf record` + `perf report --sort comm` tells the
   // phases apart (librdkafka's own threads are named rdk:*).

@@ -5,9 +5,11 @@
 #include "tools/command.h"
 #include "tools/config.h"
 #include "tools/logging.h"
+#include "tools/malloc_tuning.h"
 
 int main(int argc, char** argv) {
   using namespace lh::tools;
+  tune_malloc();
   GlobalOptions g;
   CLI::App app{"ledgerhouse: an event-sourced data warehouse for a multi-vendor marketplace.\n"
                "Events are appended to a durable LMDB log, then projected into PostgreSQL."};
