@@ -69,9 +69,10 @@ struct PendingEvent {
 };
 
 // Fills AppendBatch::events batch after batch without giving back the events'
-// string capacity: `live` is the filled prefix; cut() moves the rest aside
-// (a vector resized down would free their buffers, and the next, longer batch
-// allocate them again), next() takes them back.
+// string capacity: next() hands out the slots in order, cut() moves the
+// unfilled ones aside before the append (a vector resized down would free
+// their buffers, and the next, longer batch allocate them again), next()
+// takes them back.
 class PendingEvents {
  public:
   explicit PendingEvents(std::vector<PendingEvent>& events) : events_(events) {}
@@ -98,7 +99,6 @@ class PendingEvents {
   }
   // Starts the next batch in the same vector.
   void reset() { live_ = 0; }
-  size_t size() const { return live_; }
 
  private:
   std::vector<PendingEvent>& events_;

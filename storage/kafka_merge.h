@@ -20,8 +20,8 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 #include <utility>
+#include <vector>
 
 namespace lh::storage {
 

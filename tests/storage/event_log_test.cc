@@ -142,6 +142,37 @@ std::string first_error(const EventLog& log, uint64_t from = 1) {
   }
 }
 
+// A short batch between two long ones: the slots past it wait aside with
+// their strings' buffers and come back in order for the next long batch.
+TEST(PendingEvents, AShortBatchKeepsTheOtherSlotsBuffersForTheNextLongOne) {
+  std::vector<PendingEvent> events;
+  PendingEvents pending(events);
+  const std::string big(1000, 'x');
+  for (int i = 0; i < 3; ++i) pending.next().payload = big + std::to_string(i);
+  pending.cut();
+  ASSERT_EQ(events.size(), 3u);
+  std::vector<const char*> buffers;
+  for (const PendingEvent& e : events) buffers.push_back(e.payload.data());
+
+  pending.reset();
+  pending.next().payload = "short";
+  pending.cut();
+  ASSERT_EQ(events.size(), 1u);  // what append() sees: the filled slot only
+  EXPECT_EQ(events[0].payload, "short");
+
+  pending.reset();
+  for (int i = 0; i < 4; ++i) {
+    PendingEvent& e = pending.next();
+    if (i < 3) {
+      EXPECT_EQ(e.payload.data(), buffers[i]) << "slot " << i << " got a new buffer";
+    }
+    e.payload = "event " + std::to_string(i);
+  }
+  pending.cut();
+  ASSERT_EQ(events.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(events[i].payload, "event " + std::to_string(i));
+}
+
 TEST(EventLog, AppendsConsecutiveSeqsFromOne) {
   TempDir tmp;
   auto log = open_log(tmp.log_dir());
