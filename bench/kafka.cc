@@ -13,7 +13,11 @@
 //    storage::ingest_kafka into a new log (consumer group, decode, validate,
 //    encode, dedupe, positions, one LMDB transaction per batch, fsync unless
 //    --nosync). Each ingest's ratio is to the raw pass just before it; the
-//    median of the rounds is the result.
+//    median of the rounds is the result. 3. Then the floor (durable_floor):
+//    the raw consumer with each value copied as it is into LMDB by a second
+//    thread (no decode, dedupe or positions), to the same raw pass: the
+//    least any consumer that keeps the messages durably in LMDB does, so its
+//    ratio is a ceiling for the ingest's.
 // 4. alone: decode+validate+encode, then the log append of the results, each
 //    on one thread with nothing else running (thread CPU time per event), and
 //    from them and the raw pass's CPU per message, the CPU bound: what the
@@ -21,18 +25,22 @@
 // Rates are counted from the first message (raw) or first committed batch
 // (ingest) to the end, so the group join (the mock's 3 s initial rebalance
 // delay) is not in them.
+#include <lmdb.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <set>
 #include <iterator>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -114,6 +122,133 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
   r.cpu_seconds = lh::bench::cpu_seconds() - cpu_first;  // + the end-of-partition events
   rd_kafka_consumer_close(rk.get());
   if (checksum == 42) std::fprintf(stderr, " ");  // keeps the reads
+  return r;
+}
+
+// The least any consumer that keeps every message durably in LMDB must do:
+// the raw pass's consumer, each value copied as it is (no decode, no
+// validation, no dedupe index, no positions) into a batch, and a second
+// thread putting each batch into a fresh LMDB database (MDB_APPEND, 8-byte
+// sequence keys, one transaction per batch, fsync unless nosync) while the
+// next batch fills: the ingest's shape with nothing of its own. Its ratio to
+// the raw pass before it is a ceiling for the ingest's ratio on this machine.
+RawResult durable_floor(const std::string& boot, const std::string& topic, int partitions,
+                        const std::vector<std::string>& extra, const std::string& dir, size_t batch,
+                        bool nosync) {
+  auto check = [](int rc, const char* what) {
+    if (rc != 0) die(fmt::format("floor: {}: {}", what, mdb_strerror(rc)));
+  };
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  MDB_env* env = nullptr;
+  check(mdb_env_create(&env), "mdb_env_create");
+  check(mdb_env_set_mapsize(env, 64ull << 30), "mdb_env_set_mapsize");
+  check(mdb_env_open(env, dir.c_str(), MDB_NOTLS | (nosync ? MDB_NOSYNC : 0), 0644), "mdb_env_open");
+  MDB_dbi dbi;
+  {
+    MDB_txn* txn;
+    check(mdb_txn_begin(env, nullptr, 0, &txn), "mdb_txn_begin");
+    check(mdb_dbi_open(txn, nullptr, 0, &dbi), "mdb_dbi_open");
+    check(mdb_txn_commit(txn), "mdb_txn_commit");
+  }
+  struct Batch {
+    std::string bytes;
+    std::vector<uint32_t> lens;
+  };
+  Batch batches[2];
+  Batch* filling = &batches[0];
+  Batch* handed = nullptr;  // the appender's, until it sets it back to nullptr
+  bool done = false;
+  std::mutex mu;
+  std::condition_variable cv;
+  Clock::time_point last_commit{};
+  std::thread appender([&] {
+    pthread_setname_np(pthread_self(), "bench:floor-log");
+    uint64_t seq = 0;
+    for (;;) {
+      Batch* b;
+      {
+        std::unique_lock<std::mutex> lk(mu);
+        cv.wait(lk, [&] { return handed || done; });
+        if (!handed) return;
+        b = handed;
+      }
+      MDB_txn* txn;
+      check(mdb_txn_begin(env, nullptr, 0, &txn), "mdb_txn_begin");
+      size_t at = 0;
+      for (uint32_t len : b->lens) {
+        uint64_t key = __builtin_bswap64(++seq);
+        MDB_val k{sizeof key, &key};
+        MDB_val v{len, b->bytes.data() + at};
+        check(mdb_put(txn, dbi, &k, &v, MDB_APPEND), "mdb_put");
+        at += len;
+      }
+      check(mdb_txn_commit(txn), "mdb_txn_commit");
+      std::lock_guard<std::mutex> lk(mu);
+      last_commit = Clock::now();
+      handed = nullptr;
+      cv.notify_all();
+    }
+  });
+  auto hand_over = [&] {
+    std::unique_lock<std::mutex> lk(mu);
+    cv.wait(lk, [&] { return handed == nullptr; });
+    handed = filling;
+    filling = filling == &batches[0] ? &batches[1] : &batches[0];
+    filling->bytes.clear();
+    filling->lens.clear();
+    cv.notify_all();
+  };
+
+  std::vector<std::string> cfg = {"group.id=bench-floor", "enable.partition.eof=true",
+                                  "enable.auto.commit=false", "log_level=3",
+                                  "queued.min.messages=1000000", "queued.max.messages.kbytes=262144"};
+  cfg.insert(cfg.end(), extra.begin(), extra.end());
+  auto conf = lh::storage::kafka_conf(boot, cfg);
+  if (!conf.ok()) die(conf.error().message);
+  char err[512];
+  lh::storage::KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->release(), err, sizeof err));
+  if (!rk) die(err);
+  rd_kafka_poll_set_consumer(rk.get());
+  lh::storage::KafkaPartitions parts(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p)
+    rd_kafka_topic_partition_list_add(parts.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(rk.get(), parts.get());
+  RawResult r;
+  std::set<int32_t> at_end;
+  Clock::time_point first{};
+  double cpu_first = 0;
+  while (static_cast<int>(at_end.size()) < partitions) {
+    lh::storage::KafkaMessage m(rd_kafka_consumer_poll(rk.get(), 1000));
+    if (!m) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      at_end.insert(m->partition);
+      continue;
+    }
+    if (m->err) die(rd_kafka_message_errstr(m.get()));
+    if (r.messages == 0) {
+      first = Clock::now();
+      cpu_first = lh::bench::cpu_seconds();
+    }
+    ++r.messages;
+    r.bytes += m->len;
+    filling->bytes.append(static_cast<const char*>(m->payload), m->len);
+    filling->lens.push_back(static_cast<uint32_t>(m->len));
+    if (filling->lens.size() >= batch) hand_over();
+  }
+  if (!filling->lens.empty()) hand_over();
+  {
+    std::unique_lock<std::mutex> lk(mu);
+    cv.wait(lk, [&] { return handed == nullptr; });
+    done = true;
+    cv.notify_all();
+  }
+  appender.join();
+  r.seconds = seconds_between(first, last_commit);
+  r.cpu_seconds = lh::bench::cpu_seconds() - cpu_first;
+  rd_kafka_consumer_close(rk.get());
+  mdb_env_close(env);
+  fs::remove_all(dir);
   return r;
 }
 
@@ -282,6 +417,8 @@ int main(int argc, char** argv) {
     uint64_t measured = 0;
     lh::storage::KafkaIngestSummary summary;
     uint64_t written = 0;
+    RawResult floor;  // durable_floor(), after the ingest
+    double floor_rate = 0;
   };
   std::vector<Round> rounds;
   lh::storage::LogOptions lo;
@@ -361,23 +498,40 @@ int main(int argc, char** argv) {
                 ing->seconds, ing->append_seconds, ing->append_cpu_seconds, ing->wait_seconds,
                 ing->idle_wait_seconds, t.appended ? static_cast<double>(rd.written) / t.appended : 0.0,
                 static_cast<unsigned long long>(ing->fetch_wakeups));
+    pthread_setname_np(pthread_self(), "bench:floor");
+    rd.floor = durable_floor(boot, topic, partitions, kafka_config, fmt::format("{}/floor-{}", dir, run), batch,
+                             nosync);
+    if (rd.floor.messages != rd.raw.messages)
+      die(fmt::format("floor: {} messages, the topic has {}", rd.floor.messages, rd.raw.messages));
+    rd.floor_rate = rd.floor.seconds > 0 ? rd.floor.messages / rd.floor.seconds : 0;
+    std::printf("  floor (raw consumer + values copied as they are into LMDB, batch %zu, %s; no decode, no "
+                "dedupe, no positions): %.0f msg/s, %.2f us CPU/msg | ratio to the raw pass %.2f\n",
+                batch, nosync ? "nosync" : "fsync per batch", rd.floor_rate,
+                rd.floor.cpu_seconds * 1e6 / rd.floor.messages, rd.floor_rate / rd.raw_rate);
     std::fflush(stdout);
     rounds.push_back(rd);
   }
-  std::vector<double> ratios;
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  std::vector<double> ratios, floor_ratios, ingest_to_floor;
   double best_raw = 0, best_ingest = 0;
   for (const auto& rd : rounds) {
+    floor_ratios.push_back(rd.floor_rate / rd.raw_rate);
+    ingest_to_floor.push_back(rd.rate / rd.floor_rate);
     ratios.push_back(rd.rate / rd.raw_rate);
     best_raw = std::max(best_raw, rd.raw_rate);
     best_ingest = std::max(best_ingest, rd.rate);
   }
   std::sort(ratios.begin(), ratios.end());
-  const double median_ratio = ratios.size() % 2 ? ratios[ratios.size() / 2]
-                                                : (ratios[ratios.size() / 2 - 1] + ratios[ratios.size() / 2]) / 2;
+  const double median_ratio = median(ratios);
   std::printf("ratio ingest/raw: %.2f (median of %zu rounds, each ingest against the raw pass before it; "
               "range %.2f-%.2f); best ingest %.0f / best raw %.0f msg/s = %.2f\n",
               median_ratio, ratios.size(), ratios.front(), ratios.back(), best_ingest, best_raw,
               best_ingest / best_raw);
+  std::printf("ratio floor/raw: %.2f (median; the ceiling for ingest/raw here); ingest/floor: %.2f (median)\n",
+              median(floor_ratios), median(ingest_to_floor));
   // The round with the best raw pass gives the raw CPU per message below.
   RawResult raw;
   double raw_rate = 0;
