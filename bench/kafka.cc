@@ -71,18 +71,20 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 
 struct RawResult {
   uint64_t messages = 0, bytes = 0;
-  double seconds = 0;
+  double seconds = 0;      // first message to last
   double cpu_seconds = 0;  // of the whole process (the mock brokers included), same window
+  Clock::time_point first{};
+  double cpu_first = 0;
 };
 
-// Every message of every partition, from the beginning, without a group.
-RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions,
-                      const std::vector<std::string>& extra) {
-  // The ingest's prefetch limits (storage/kafka_source.cc): at librdkafka's
-  // defaults this consumer stalls too (up to 1 s with no fetch once 100,000
-  // messages are queued; at 64 partitions it used 0.3-0.6 cores), which
-  // would lower the yardstick.
-  std::vector<std::string> cfg = {"group.id=bench-raw", "enable.partition.eof=true",
+// A consumer assigned every partition of the topic from the beginning,
+// without joining a group. The ingest's prefetch limits
+// (storage/kafka_source.cc): at librdkafka's defaults this consumer stalls
+// too (up to 1 s with no fetch once 100,000 messages are queued; at 64
+// partitions it used 0.3-0.6 cores), which would lower the yardstick.
+lh::storage::KafkaHandle assigned_consumer(const std::string& boot, const std::string& topic, int partitions,
+                                           const std::vector<std::string>& extra, const std::string& group) {
+  std::vector<std::string> cfg = {"group.id=" + group, "enable.partition.eof=true",
                                   "enable.auto.commit=false", "log_level=3",
                                   "queued.min.messages=1000000", "queued.max.messages.kbytes=262144"};
   cfg.insert(cfg.end(), extra.begin(), extra.end());
@@ -96,13 +98,18 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
   for (int p = 0; p < partitions; ++p)
     rd_kafka_topic_partition_list_add(parts.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
   rd_kafka_assign(rk.get(), parts.get());
+  return rk;
+}
+
+// Polls `rk` until every partition is at its end, handing each message to
+// `on_message`; the time and CPU from the first message to the last.
+template <typename OnMessage>
+RawResult consume_all(rd_kafka_t* rk, int partitions, OnMessage&& on_message) {
   RawResult r;
   std::set<int32_t> at_end;
-  Clock::time_point first{}, last{};
-  double cpu_first = 0;
-  uint64_t checksum = 0;
+  Clock::time_point last{};
   while (static_cast<int>(at_end.size()) < partitions) {
-    lh::storage::KafkaMessage m(rd_kafka_consumer_poll(rk.get(), 1000));
+    lh::storage::KafkaMessage m(rd_kafka_consumer_poll(rk, 1000));
     if (!m) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       at_end.insert(m->partition);
@@ -110,16 +117,27 @@ RawResult raw_consume(const std::string& boot, const std::string& topic, int par
     }
     if (m->err) die(rd_kafka_message_errstr(m.get()));
     if (r.messages == 0) {
-      first = Clock::now();
-      cpu_first = lh::bench::cpu_seconds();
+      r.first = Clock::now();
+      r.cpu_first = lh::bench::cpu_seconds();
     }
     last = Clock::now();
     ++r.messages;
     r.bytes += m->len;
-    if (m->len) checksum += static_cast<const unsigned char*>(m->payload)[m->len / 2];
+    on_message(*m);
   }
-  r.seconds = seconds_between(first, last);
-  r.cpu_seconds = lh::bench::cpu_seconds() - cpu_first;  // + the end-of-partition events
+  r.seconds = seconds_between(r.first, last);
+  r.cpu_seconds = lh::bench::cpu_seconds() - r.cpu_first;  // + the end-of-partition events
+  return r;
+}
+
+// The raw consume rate: every message of every partition, each value touched.
+RawResult raw_consume(const std::string& boot, const std::string& topic, int partitions,
+                      const std::vector<std::string>& extra) {
+  auto rk = assigned_consumer(boot, topic, partitions, extra, "bench-raw");
+  uint64_t checksum = 0;
+  RawResult r = consume_all(rk.get(), partitions, [&](const rd_kafka_message_t& m) {
+    if (m.len) checksum += static_cast<const unsigned char*>(m.payload)[m.len / 2];
+  });
   rd_kafka_consumer_close(rk.get());
   if (checksum == 42) std::fprintf(stderr, " ");  // keeps the reads
   return r;
@@ -200,42 +218,12 @@ RawResult durable_floor(const std::string& boot, const std::string& topic, int p
     cv.notify_all();
   };
 
-  std::vector<std::string> cfg = {"group.id=bench-floor", "enable.partition.eof=true",
-                                  "enable.auto.commit=false", "log_level=3",
-                                  "queued.min.messages=1000000", "queued.max.messages.kbytes=262144"};
-  cfg.insert(cfg.end(), extra.begin(), extra.end());
-  auto conf = lh::storage::kafka_conf(boot, cfg);
-  if (!conf.ok()) die(conf.error().message);
-  char err[512];
-  lh::storage::KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->release(), err, sizeof err));
-  if (!rk) die(err);
-  rd_kafka_poll_set_consumer(rk.get());
-  lh::storage::KafkaPartitions parts(rd_kafka_topic_partition_list_new(partitions));
-  for (int p = 0; p < partitions; ++p)
-    rd_kafka_topic_partition_list_add(parts.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(rk.get(), parts.get());
-  RawResult r;
-  std::set<int32_t> at_end;
-  Clock::time_point first{};
-  double cpu_first = 0;
-  while (static_cast<int>(at_end.size()) < partitions) {
-    lh::storage::KafkaMessage m(rd_kafka_consumer_poll(rk.get(), 1000));
-    if (!m) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      at_end.insert(m->partition);
-      continue;
-    }
-    if (m->err) die(rd_kafka_message_errstr(m.get()));
-    if (r.messages == 0) {
-      first = Clock::now();
-      cpu_first = lh::bench::cpu_seconds();
-    }
-    ++r.messages;
-    r.bytes += m->len;
-    filling->bytes.append(static_cast<const char*>(m->payload), m->len);
-    filling->lens.push_back(static_cast<uint32_t>(m->len));
+  auto rk = assigned_consumer(boot, topic, partitions, extra, "bench-floor");
+  RawResult r = consume_all(rk.get(), partitions, [&](const rd_kafka_message_t& m) {
+    filling->bytes.append(static_cast<const char*>(m.payload), m.len);
+    filling->lens.push_back(static_cast<uint32_t>(m.len));
     if (filling->lens.size() >= batch) hand_over();
-  }
+  });
   if (!filling->lens.empty()) hand_over();
   {
     std::unique_lock<std::mutex> lk(mu);
@@ -244,8 +232,8 @@ RawResult durable_floor(const std::string& boot, const std::string& topic, int p
     cv.notify_all();
   }
   appender.join();
-  r.seconds = seconds_between(first, last_commit);
-  r.cpu_seconds = lh::bench::cpu_seconds() - cpu_first;
+  r.seconds = seconds_between(r.first, last_commit);  // to the last batch's commit
+  r.cpu_seconds = lh::bench::cpu_seconds() - r.cpu_first;
   rd_kafka_consumer_close(rk.get());
   mdb_env_close(env);
   fs::remove_all(dir);
